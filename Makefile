@@ -1,0 +1,63 @@
+# Children's development monitoring workbench. Run `make help` for the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+DEMO_DB := data/demo/monitoring.duckdb
+# The notebooks `make demo` runs on the demo data (the standard report set).
+STANDARD_NOTEBOOKS := getting_started
+PYTEST_FLAGS ?=
+
+.PHONY: help demo test test-slow lab lint format benchmark clean clean-outputs
+
+help: ## Show this help
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(VENV)/.installed $@
+
+$(DEMO_DB): $(VENV)/.installed workbench/demo.py data/catalogue/indicators.csv data/regions/regions.csv
+	$(BIN)/workbench demo --force
+
+demo: $(DEMO_DB) ## Install, build the demo database and run the standard notebooks
+	@for nb in $(STANDARD_NOTEBOOKS); do \
+	  $(BIN)/workbench run $$nb --no-progress -p lang zh || exit 1; \
+	done
+	@echo ""
+	@echo "Reports: $(CURDIR)/outputs/index.html"
+
+test: $(VENV)/.installed-dev $(DEMO_DB) ## Run the unit tests and nbval over notebooks/
+	$(BIN)/python -m pytest -m "not slow" --nbval --nbval-current-env \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks $(PYTEST_FLAGS); \
+	rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
+
+test-slow: $(VENV)/.installed-dev $(DEMO_DB) ## Run the slow checks too
+	$(BIN)/python -m pytest -m slow tests
+
+benchmark: $(VENV)/.installed-dev $(DEMO_DB) ## Run the benchmarks under benchmarks/
+	@for b in benchmarks/bench_*.py; do [ -e "$$b" ] && $(BIN)/python $$b || true; done
+
+lab: $(VENV)/.installed-dev $(DEMO_DB) ## Open JupyterLab on notebooks/
+	$(BIN)/python -m pip install --quiet -e '.[lab]'
+	cd notebooks && ../$(BIN)/jupyter lab
+
+lint: $(VENV)/.installed-dev ## Check style with ruff
+	$(BIN)/ruff check workbench tests benchmarks notebooks
+
+clean-outputs: ## Delete generated reports (outputs/), keeping the folder
+	find outputs -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+
+clean: clean-outputs ## Delete the virtual environment and generated demo data
+	rm -rf $(VENV) data/demo/*.duckdb data/demo/*.parquet data/demo/*.csv

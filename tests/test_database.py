@@ -1,0 +1,117 @@
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.database import KEY_COLUMNS, connect, create_database
+from workbench.errors import ValidationError, WorkbenchError
+
+
+def _obs(**overrides):
+    row = {"indicator": "H03", "region": "210102", "year": 2021, "sex": "total",
+           "age_group": "total", "residence": "total", "hukou": "total", "value": 4.0,
+           "numerator": 40.0, "denominator": 10_000.0, "source": "admin"}
+    row.update(overrides)
+    return row
+
+
+def test_write_then_read_back(empty_db):
+    frame = pd.DataFrame([_obs(), _obs(year=2022, value=3.5, numerator=35.0)])
+    summary = empty_db.write_observations(frame, recorded_by="tester", reason="first load")
+    assert (summary.n_new, summary.n_revised, summary.n_unchanged) == (2, 0, 0)
+    back = empty_db.observations(indicators=["H03"])
+    assert back["value"].tolist() == [4.0, 3.5]
+    assert back["year"].tolist() == [2021, 2022]
+    assert not back["imputed"].any()
+
+
+def test_changed_value_becomes_a_revision_not_an_overwrite(empty_db):
+    empty_db.write_observations(pd.DataFrame([_obs()]), recorded_by="a")
+    same = empty_db.write_observations(pd.DataFrame([_obs()]), recorded_by="b")
+    assert (same.n_new, same.n_revised, same.n_unchanged) == (0, 0, 1)
+    changed = empty_db.write_observations(
+        pd.DataFrame([_obs(value=4.2, numerator=42.0)]), recorded_by="c", reason="correction")
+    assert changed.n_revised == 1
+    history = empty_db.history("H03", "210102", 2021)
+    assert history["revision"].tolist() == [1, 2]
+    assert history["value"].tolist() == [4.0, 4.2]
+    assert history["recorded_by"].tolist() == ["a", "c"]
+    assert history["reason"].tolist()[-1] == "correction"
+    assert empty_db.observations(indicators=["H03"])["value"].tolist() == [4.2]
+
+
+def test_bad_rows_are_all_reported_and_nothing_is_written(empty_db):
+    frame = pd.DataFrame([
+        _obs(indicator="X99"),                              # unknown indicator
+        _obs(region="999999"),                              # unknown region
+        _obs(sex="boys"),                                   # unknown dimension value
+        _obs(year=2023, value=1200.0, numerator=np.nan, denominator=np.nan),  # > 1,000 per mille
+        _obs(year=2024, value="abc"),                       # text in a number cell
+        _obs(indicator="E01", value=90.0, numerator=110.0, denominator=100.0),  # num > den
+        _obs(year=2025, value=9.9),                         # does not match num/den (4.0)
+    ])
+    with pytest.raises(ValidationError) as info:
+        empty_db.write_observations(frame)
+    reasons = {(p["row"], p["column"]) for p in info.value.problems}
+    assert {(1, "indicator"), (2, "region"), (3, "sex"), (4, "value"), (5, "value"),
+            (6, "numerator"), (7, "value")} <= reasons
+    assert empty_db.observations(breakdown=None).empty
+    assert empty_db.batches().empty
+
+
+def test_duplicate_keys_are_refused(empty_db):
+    with pytest.raises(ValidationError, match="duplicate key"):
+        empty_db.write_observations(pd.DataFrame([_obs(), _obs()]))
+
+
+def test_missing_key_column_names_it(empty_db):
+    with pytest.raises(ValidationError, match="hukou"):
+        empty_db.write_observations(pd.DataFrame([_obs()]).drop(columns="hukou"))
+
+
+def test_failed_statement_rolls_back(empty_db, monkeypatch):
+    import workbench.database as database
+
+    monkeypatch.setattr(database, "_INSERT_SQL", "INSERT INTO no_such_table VALUES (?)")
+    with pytest.raises(duckdb.Error):
+        empty_db.write_observations(pd.DataFrame([_obs()]))
+    assert empty_db.batches().empty
+    assert empty_db.observations(breakdown=None).empty
+
+
+def test_breakdown_filter(empty_db):
+    frame = pd.DataFrame([_obs(), _obs(sex="male", value=4.4, numerator=22.0,
+                                       denominator=5_000.0)])
+    empty_db.write_observations(frame)
+    assert empty_db.observations(breakdown="sex")["sex"].tolist() == ["male"]
+    assert empty_db.observations(breakdown="total")["sex"].tolist() == ["total"]
+    assert len(empty_db.observations(breakdown=None)) == 2
+    with pytest.raises(WorkbenchError, match="valid"):
+        empty_db.observations(breakdown="colour")
+
+
+def test_unknown_filter_codes_name_valid_ones(empty_db):
+    with pytest.raises(WorkbenchError, match="Unknown indicator code.*H01"):
+        empty_db.observations(indicators=["NOPE"])
+
+
+def test_read_only_connection_refuses_writes(tmp_path, catalogue, regions):
+    create_database(tmp_path / "r.duckdb", catalogue, regions).close()
+    with connect(tmp_path / "r.duckdb") as db, pytest.raises(WorkbenchError, match="read-only"):
+        db.write_observations(pd.DataFrame([_obs()]))
+
+
+def test_create_refuses_to_overwrite(tmp_path, catalogue, regions):
+    create_database(tmp_path / "r.duckdb", catalogue, regions).close()
+    with pytest.raises(WorkbenchError, match="overwrite"):
+        create_database(tmp_path / "r.duckdb", catalogue, regions)
+
+
+def test_missing_database_says_how_to_build_it(tmp_path):
+    with pytest.raises(WorkbenchError, match="workbench demo"):
+        connect(tmp_path / "none.duckdb")
+
+
+def test_catalogue_round_trips_through_the_database(empty_db, catalogue):
+    assert empty_db.catalogue().codes == catalogue.codes
+    assert KEY_COLUMNS[:3] == ["indicator", "region", "year"]

@@ -1,0 +1,118 @@
+"""Project paths and settings, in one place.
+
+Every path the package uses comes from here, never from the working directory,
+so a notebook behaves the same in JupyterLab (cwd ``notebooks/``), under plain
+papermill, under ``workbench run`` and under nbval.
+
+The project root is found in this order:
+
+1. the ``WORKBENCH_HOME`` environment variable;
+2. the folder holding ``pyproject.toml`` above this package (an editable
+   install or a source checkout).
+
+Individual locations can be overridden with ``WORKBENCH_DATA``,
+``WORKBENCH_OUTPUTS`` and ``WORKBENCH_DB``.
+
+Examples
+--------
+>>> from workbench import config
+>>> config.paths().catalogue.name
+'indicators.csv'
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Paths", "paths", "project_root", "PLAN_START", "PLAN_END", "BASE_YEAR", "LANGS"]
+
+PLAN_START = 2021
+PLAN_END = 2030
+BASE_YEAR = 2020
+MIDTERM_YEAR = 2025
+LANGS = ("zh", "en")
+
+
+def project_root() -> Path:
+    """Return the project root (see the module docstring for the search order)."""
+    env = os.environ.get("WORKBENCH_HOME")
+    if env:
+        return Path(env).expanduser().resolve()
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parent, *here.parents):
+        if (candidate / "pyproject.toml").exists() and (candidate / "data").is_dir():
+            return candidate
+    raise RuntimeError(
+        "Cannot find the workbench project folder (a folder with pyproject.toml and data/). "
+        "Set WORKBENCH_HOME to the project folder. / 找不到项目目录，请设置 WORKBENCH_HOME。"
+    )
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Locations of the project's data, outputs and database."""
+
+    root: Path
+    data: Path
+    outputs: Path
+    database: Path
+
+    @property
+    def notebooks(self) -> Path:
+        return self.root / "notebooks"
+
+    @property
+    def catalogue(self) -> Path:
+        return self.data / "catalogue" / "indicators.csv"
+
+    @property
+    def domains(self) -> Path:
+        return self.data / "catalogue" / "domains.csv"
+
+    @property
+    def units(self) -> Path:
+        return self.data / "catalogue" / "units.csv"
+
+    @property
+    def regions(self) -> Path:
+        return self.data / "regions" / "regions.csv"
+
+    @property
+    def boundaries(self) -> Path:
+        return self.data / "geo" / "shenyang_districts.geojson"
+
+    @property
+    def demo(self) -> Path:
+        return self.data / "demo"
+
+    @property
+    def demo_survey(self) -> Path:
+        return self.demo / "child_survey_2025.parquet"
+
+    @property
+    def demo_margins(self) -> Path:
+        return self.demo / "survey_margins_2025.csv"
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{k}</th><td><code>{v}</code></td></tr>"
+            for k, v in self.as_dict().items()
+        )
+        return f"<table><caption>workbench paths</caption>{rows}</table>"
+
+    def as_dict(self) -> dict[str, str]:
+        names = ["root", "data", "outputs", "database", "notebooks", "catalogue", "regions",
+                 "boundaries", "demo"]
+        return {n: str(getattr(self, n)) for n in names}
+
+
+def paths() -> Paths:
+    """Return the project's paths, honouring the environment overrides."""
+    root = project_root()
+    data = Path(os.environ.get("WORKBENCH_DATA", root / "data")).expanduser().resolve()
+    outputs = Path(os.environ.get("WORKBENCH_OUTPUTS", root / "outputs")).expanduser().resolve()
+    default_db = data / "demo" / "monitoring.duckdb"
+    database = Path(os.environ.get("WORKBENCH_DB", default_db)).expanduser().resolve()
+    return Paths(root=root, data=data, outputs=outputs, database=database)

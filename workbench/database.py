@@ -1,0 +1,459 @@
+"""The monitoring database: one embedded DuckDB file.
+
+It holds the indicator catalogue, the regions, the child population and the
+observations (indicator x region x year x sex x age group x residence x
+hukou), with value, numerator/denominator where they exist, the standard
+error of survey estimates, the source and the flags ``imputed`` and
+``provisional``.
+
+Stored values are never overwritten: every write that changes a value adds
+a *revision* (who, when, why, from which batch), and the ``observations``
+view shows the latest revision of each cell.  Notebooks read and write
+through this module only; they never hold SQL strings of their own.
+
+Examples
+--------
+>>> from workbench.database import connect
+>>> with connect() as db:                     # the demo database, read-only
+...     obs = db.observations(indicators=["H03"], regions=["210102"])
+>>> sorted(obs["year"].unique())[:2]
+[2020, 2021]
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from . import config
+from .catalogue import UNIT_RANGE, UNIT_SCALE, Catalogue
+from .errors import ValidationError, WorkbenchError, choices_text
+from .i18n import DIMENSIONS
+from .regions import Regions
+
+__all__ = ["Database", "connect", "create_database", "WriteSummary", "KEY_COLUMNS",
+           "OBSERVATION_COLUMNS", "DIMENSION_VALUES", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = "1"
+KEY_COLUMNS = ["indicator", "region", "year", *DIMENSIONS]
+OBSERVATION_COLUMNS = [*KEY_COLUMNS, "value", "numerator", "denominator", "se", "source",
+                       "imputed", "provisional"]
+DIMENSION_VALUES = {
+    "sex": ("total", "male", "female"),
+    "age_group": ("total", "0-2", "3-5", "6-11", "12-14", "15-17"),
+    "residence": ("total", "urban", "rural"),
+    "hukou": ("total", "local", "migrant"),
+}
+SOURCES = ("admin", "survey")
+
+_SCHEMA = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE batches (
+    batch_id INTEGER PRIMARY KEY, recorded_at TIMESTAMP, recorded_by VARCHAR,
+    reason VARCHAR, source_file VARCHAR, file_sha256 VARCHAR,
+    n_rows INTEGER, n_new INTEGER, n_revised INTEGER, n_unchanged INTEGER);
+CREATE TABLE population (
+    region VARCHAR, year INTEGER, sex VARCHAR, age_group VARCHAR, population BIGINT,
+    PRIMARY KEY (region, year, sex, age_group));
+CREATE TABLE observation_revisions (
+    indicator VARCHAR NOT NULL, region VARCHAR NOT NULL, year INTEGER NOT NULL,
+    sex VARCHAR NOT NULL, age_group VARCHAR NOT NULL, residence VARCHAR NOT NULL,
+    hukou VARCHAR NOT NULL, revision INTEGER NOT NULL,
+    value DOUBLE NOT NULL, numerator DOUBLE, denominator DOUBLE, se DOUBLE,
+    source VARCHAR NOT NULL, imputed BOOLEAN NOT NULL, provisional BOOLEAN NOT NULL,
+    batch_id INTEGER NOT NULL,
+    PRIMARY KEY (indicator, region, year, sex, age_group, residence, hukou, revision));
+CREATE VIEW observations AS
+    SELECT * EXCLUDE (rn) FROM (
+        SELECT *, row_number() OVER (
+            PARTITION BY indicator, region, year, sex, age_group, residence, hukou
+            ORDER BY revision DESC) AS rn
+        FROM observation_revisions) WHERE rn = 1;
+"""
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    """What one write did: how many cells were new, revised or unchanged."""
+
+    batch_id: int
+    n_rows: int
+    n_new: int
+    n_revised: int
+    n_unchanged: int
+
+    def _repr_html_(self) -> str:
+        return (f"<b>Batch {self.batch_id}</b>: {self.n_rows} rows — {self.n_new} new, "
+                f"{self.n_revised} revised, {self.n_unchanged} unchanged")
+
+
+class Database:
+    """A connection to a monitoring database. Use :func:`connect` to open one."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool):
+        self._con = con
+        self.path = path
+        self.read_only = read_only
+
+    # -- life cycle -------------------------------------------------------------
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.read_only else "read-write"
+        n = _scalar(self._con, "SELECT count(*) FROM observations")
+        return f"<Database {self.path.name} ({mode}): {n:,} current observations>"
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self.__repr__()[1:-1]}</p>" + self.summary().to_html(index=False)
+
+    # -- reading ----------------------------------------------------------------
+    def meta(self) -> dict[str, str]:
+        return dict(self._con.execute("SELECT key, value FROM meta ORDER BY key").fetchall())
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the database holds generated demo data."""
+        return self.meta().get("synthetic") == "true"
+
+    def catalogue(self) -> Catalogue:
+        """The catalogue stored with the data (as it was when the data were written)."""
+        return Catalogue(self._con.execute("SELECT * FROM indicators").df())
+
+    def regions(self) -> Regions:
+        return Regions(self._con.execute("SELECT * FROM regions").df())
+
+    def population(self, regions: Sequence[str] | None = None,
+                   years: Sequence[int] | None = None) -> pd.DataFrame:
+        """Children by region, year, sex and age group."""
+        where, params = _where({"region": regions, "year": years})
+        return self._con.execute(
+            f"SELECT * FROM population {where} ORDER BY region, year, sex, age_group", params
+        ).df()
+
+    def observations(self, indicators: Sequence[str] | None = None,
+                     regions: Sequence[str] | None = None,
+                     years: Sequence[int] | None = None,
+                     breakdown: str | None = "total") -> pd.DataFrame:
+        """Current observations as a tidy table.
+
+        Parameters
+        ----------
+        indicators, regions, years : sequence, optional
+            Filters; None keeps all.  Unknown codes raise a clear error.
+        breakdown : {"total", "sex", "age_group", "residence", "hukou", None}
+            ``"total"`` (default) keeps the undisaggregated rows; a dimension
+            name keeps the rows broken down by that dimension only; None
+            keeps every row.
+        """
+        self._check_filters(indicators, regions)
+        where, params = _where({"indicator": indicators, "region": regions, "year": years})
+        clause = _breakdown_clause(breakdown)
+        if clause:
+            where = f"{where} AND {clause}" if where else f"WHERE {clause}"
+        df = self._con.execute(
+            f"SELECT * EXCLUDE (revision, batch_id) FROM observations {where} "
+            f"ORDER BY {', '.join(KEY_COLUMNS)}", params).df()
+        return df.astype({"year": int})
+
+    def history(self, indicator: str, region: str, year: int) -> pd.DataFrame:
+        """Every revision of the cells of one indicator, region and year, oldest first."""
+        self._check_filters([indicator], [region])
+        return self._con.execute(
+            "SELECT r.*, b.recorded_at, b.recorded_by, b.reason, b.source_file "
+            "FROM observation_revisions r JOIN batches b USING (batch_id) "
+            "WHERE indicator = ? AND region = ? AND year = ? "
+            "ORDER BY sex, age_group, residence, hukou, revision", [indicator, region, year]
+        ).df()
+
+    def batches(self) -> pd.DataFrame:
+        return self._con.execute("SELECT * FROM batches ORDER BY batch_id").df()
+
+    def summary(self) -> pd.DataFrame:
+        """Observations per domain: indicators with data, rows, years covered."""
+        return self._con.execute(
+            "SELECT i.domain, count(DISTINCT o.indicator) AS n_indicators, "
+            "count(*) AS n_observations, min(o.year) AS first_year, max(o.year) AS last_year, "
+            "sum(o.imputed::INT) AS n_imputed, sum(o.provisional::INT) AS n_provisional "
+            "FROM observations o JOIN indicators i ON i.code = o.indicator "
+            "GROUP BY i.domain ORDER BY i.domain").df()
+
+    def _check_filters(self, indicators: Iterable[str] | None,
+                       regions: Iterable[str] | None) -> None:
+        if indicators is not None:
+            _check_known(self._con, "indicators", "indicator", indicators)
+        if regions is not None:
+            _check_known(self._con, "regions", "region", regions)
+
+    # -- writing ----------------------------------------------------------------
+    def write_population(self, population: pd.DataFrame) -> None:
+        """Replace the population table (a reference table, not observations)."""
+        self._require_writable()
+        cols = ["region", "year", "sex", "age_group", "population"]
+        self._con.register("population_frame", population[cols])
+        with _Transaction(self._con):
+            self._con.execute("DELETE FROM population")
+            self._con.execute("INSERT INTO population SELECT * FROM population_frame")
+        self._con.unregister("population_frame")
+
+    def write_observations(self, frame: pd.DataFrame, recorded_by: str | None = None,
+                           reason: str = "", source_file: str = "",
+                           file_sha256: str = "") -> WriteSummary:
+        """Write observations as one batch, in one transaction.
+
+        New cells are inserted as revision 1; cells whose value or flags
+        differ from the current revision get a new revision; identical cells
+        are left alone.  Invalid input raises :class:`ValidationError` listing
+        every problem, and nothing is written.
+        """
+        self._require_writable()
+        obs = validate_observations(frame, self.catalogue(), self.regions())
+        who = recorded_by or _current_user()
+        with _Transaction(self._con):
+            batch_id = _scalar(self._con, "SELECT coalesce(max(batch_id), 0) + 1 FROM batches")
+            self._con.register("incoming", obs)
+            counts = self._con.execute(_CLASSIFY_SQL).df()
+            self._con.execute(_INSERT_SQL, [batch_id])
+            self._con.unregister("incoming")
+            n_new, n_revised = int(counts.at[0, "n_new"]), int(counts.at[0, "n_revised"])
+            summary = WriteSummary(batch_id, len(obs), n_new, n_revised,
+                                   len(obs) - n_new - n_revised)
+            self._con.execute(
+                "INSERT INTO batches VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?)",
+                [batch_id, who, reason, source_file, file_sha256, summary.n_rows,
+                 summary.n_new, summary.n_revised, summary.n_unchanged])
+        return summary
+
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise WorkbenchError("This database connection is read-only; open it with "
+                                 "connect(read_only=False) to write",
+                                 "数据库以只读方式打开，写入请使用 read_only=False")
+
+
+_CHANGED = ("c.value IS DISTINCT FROM i.value OR c.numerator IS DISTINCT FROM i.numerator "
+            "OR c.denominator IS DISTINCT FROM i.denominator OR c.se IS DISTINCT FROM i.se "
+            "OR c.source IS DISTINCT FROM i.source OR c.imputed IS DISTINCT FROM i.imputed "
+            "OR c.provisional IS DISTINCT FROM i.provisional")
+_JOIN = ("FROM incoming i LEFT JOIN observations c USING "
+         "(indicator, region, year, sex, age_group, residence, hukou)")
+_CLASSIFY_SQL = (f"SELECT count(*) FILTER (WHERE c.revision IS NULL) AS n_new, "
+                 f"count(*) FILTER (WHERE c.revision IS NOT NULL AND ({_CHANGED})) AS n_revised "
+                 f"{_JOIN}")
+_INSERT_SQL = (f"INSERT INTO observation_revisions SELECT i.indicator, i.region, i.year, i.sex, "
+               f"i.age_group, i.residence, i.hukou, coalesce(c.revision, 0) + 1, i.value, "
+               f"i.numerator, i.denominator, i.se, i.source, i.imputed, i.provisional, ? "
+               f"{_JOIN} WHERE c.revision IS NULL OR ({_CHANGED})")
+
+
+class _Transaction:
+    """BEGIN/COMMIT, ROLLBACK on any error, so a failed write leaves no trace."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def __enter__(self) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.con.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> object:
+    """First value of a query, fetching the whole result so the connection is free again."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except OSError:  # no user name in some containers
+        return "unknown"
+
+
+def _where(filters: dict[str, Sequence | None]) -> tuple[str, list]:
+    clauses, params = [], []
+    for column, values in filters.items():
+        if values is None:
+            continue
+        values = [values] if isinstance(values, str | int) else list(values)
+        clauses.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "FALSE")
+        params += [int(v) if column == "year" else str(v) for v in values]
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _breakdown_clause(breakdown: str | None) -> str:
+    if breakdown is None:
+        return ""
+    valid = ("total", *DIMENSIONS)
+    if breakdown not in valid:
+        raise WorkbenchError(f"Unknown breakdown {breakdown!r}; valid: {choices_text(valid)}",
+                             f"未知分组 {breakdown!r}；可选：{choices_text(valid)}")
+    others = [d for d in DIMENSIONS if d != breakdown]
+    clause = " AND ".join(f"{d} = 'total'" for d in others)
+    return clause if breakdown == "total" else f"{clause} AND {breakdown} <> 'total'"
+
+
+def _check_known(con: duckdb.DuckDBPyConnection, table: str, what: str,
+                 codes: Iterable[str]) -> None:
+    codes = [codes] if isinstance(codes, str) else [str(c) for c in codes]
+    valid = [r[0] for r in con.execute(f"SELECT code FROM {table} ORDER BY code").fetchall()]
+    unknown = sorted(set(codes) - set(valid))
+    if unknown:
+        raise WorkbenchError(f"Unknown {what} code(s): {', '.join(unknown)}. "
+                             f"Valid: {choices_text(valid)}",
+                             f"未知代码：{', '.join(unknown)}。可选：{choices_text(valid)}")
+
+
+def validate_observations(frame: pd.DataFrame, catalogue: Catalogue,
+                          regions: Regions) -> pd.DataFrame:
+    """Check an observations table and return it with canonical dtypes.
+
+    Raises :class:`ValidationError` listing every problem (row, column,
+    reason) rather than stopping at the first one.  Rows are never dropped.
+    """
+    missing = [c for c in [*KEY_COLUMNS, "value"] if c not in frame.columns]
+    if missing:
+        raise ValidationError(f"Observations lack column(s): {', '.join(missing)}; required: "
+                              f"{choices_text([*KEY_COLUMNS, 'value'])}",
+                              f"观测数据缺少列：{', '.join(missing)}")
+    obs = frame.reset_index(drop=True).copy()
+    for col, default in (("numerator", np.nan), ("denominator", np.nan), ("se", np.nan),
+                         ("source", "admin"), ("imputed", False), ("provisional", False)):
+        if col not in obs:
+            obs[col] = default
+    problems: list[dict] = []
+    _check_codes_in(obs, "indicator", catalogue.codes, problems)
+    _check_codes_in(obs, "region", regions.codes, problems)
+    _check_codes_in(obs, "source", SOURCES, problems)
+    for dim, valid in DIMENSION_VALUES.items():
+        _check_codes_in(obs, dim, valid, problems)
+    for col in ("year", "value", "numerator", "denominator", "se"):
+        parsed = pd.to_numeric(obs[col], errors="coerce")
+        bad = parsed.isna() & obs[col].notna()
+        problems += [_row_problem(i, col, obs.at[i, col], "not a number")
+                     for i in obs.index[bad]]
+        obs[col] = parsed.astype(float)
+    problems += [_row_problem(i, "value", "", "value is missing (leave the row out instead)")
+                 for i in obs.index[obs["value"].isna()]]
+    _check_ranges(obs, catalogue, problems)
+    dup = obs.duplicated(KEY_COLUMNS, keep=False)
+    problems += [_row_problem(i, "key", "", "duplicate key (indicator, region, year, dims)")
+                 for i in obs.index[dup]]
+    if problems:
+        raise ValidationError(f"{len(problems)} problem(s) in the observations; nothing written",
+                              f"观测数据有 {len(problems)} 处错误，未写入任何数据", problems)
+    obs["year"] = obs["year"].astype("int32")
+    for col in ("imputed", "provisional"):
+        obs[col] = obs[col].astype(bool)
+    for col in ("indicator", "region", "source", *DIMENSIONS):
+        obs[col] = obs[col].astype(str)
+    return obs[OBSERVATION_COLUMNS]
+
+
+def _row_problem(index: int, column: str, value: object, reason: str) -> dict:
+    return {"row": int(index) + 1, "column": column, "value": value, "reason": reason}
+
+
+def _check_codes_in(obs: pd.DataFrame, column: str, valid: Sequence[str],
+                    problems: list[dict]) -> None:
+    bad = ~obs[column].astype(str).isin(valid)
+    problems += [_row_problem(i, column, obs.at[i, column],
+                              f"{obs.at[i, column]!r} is not one of {choices_text(valid, 20)}")
+                 for i in obs.index[bad]]
+
+
+def _check_ranges(obs: pd.DataFrame, catalogue: Catalogue, problems: list[dict]) -> None:
+    units = obs["indicator"].map(catalogue.table["unit"])
+    low = units.map(lambda u: UNIT_RANGE.get(u, (-np.inf, np.inf))[0]).astype(float)
+    high = units.map(lambda u: UNIT_RANGE.get(u, (-np.inf, np.inf))[1]).astype(float)
+    out = (obs["value"] < low) | (obs["value"] > high)
+    problems += [_row_problem(i, "value", obs.at[i, "value"],
+                              f"outside the range of unit {units[i]} [{low[i]:g}, {high[i]:g}]")
+                 for i in obs.index[out]]
+    has_ratio = obs["numerator"].notna() & obs["denominator"].notna()
+    bigger = has_ratio & (obs["numerator"] > obs["denominator"]) & units.eq("percent")
+    problems += [_row_problem(i, "numerator", obs.at[i, "numerator"],
+                              "numerator larger than denominator") for i in obs.index[bigger]]
+    scale = units.map(UNIT_SCALE).astype(float)
+    implied = obs["numerator"] / obs["denominator"] * scale
+    mismatch = has_ratio & scale.notna() & (obs["denominator"] > 0) & \
+        ~np.isclose(implied, obs["value"], rtol=1e-6, atol=0.051)
+    problems += [_row_problem(i, "value", obs.at[i, "value"],
+                              f"does not match numerator/denominator ({implied[i]:.4g})")
+                 for i in obs.index[mismatch]]
+
+
+# -- opening and creating -------------------------------------------------------
+def connect(path: str | Path | None = None, read_only: bool = True) -> Database:
+    """Open a monitoring database (default: the project's demo database).
+
+    Read-only by default, so several notebooks can read at once.  Opening
+    for writing while another process writes gives a clear error.
+    """
+    p = Path(path) if path else config.paths().database
+    if not p.exists():
+        raise WorkbenchError(
+            f"Monitoring database not found: {p}. Build the demo with `workbench demo` "
+            "(or `make demo`), or set WORKBENCH_DB to your database.",
+            f"找不到监测数据库：{p}。请先运行 `workbench demo`（或 `make demo`）。")
+    try:
+        con = duckdb.connect(str(p), read_only=read_only)
+    except duckdb.IOException as err:
+        if "lock" in str(err).lower():
+            raise WorkbenchError(
+                f"The database {p.name} is being written by another process; try again when "
+                f"it has finished. ({err})",
+                f"数据库 {p.name} 正被其他进程写入，请稍后再试。") from err
+        raise
+    try:
+        version = _scalar(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    except duckdb.CatalogException:
+        version = None
+    if version != SCHEMA_VERSION:
+        con.close()
+        raise WorkbenchError(f"{p.name} is not a workbench database of schema "
+                             f"{SCHEMA_VERSION}", f"{p.name} 不是本工具的数据库")
+    return Database(con, p, read_only)
+
+
+def create_database(path: str | Path, catalogue: Catalogue, regions: Regions,
+                    meta: dict[str, str] | None = None, overwrite: bool = False) -> Database:
+    """Create an empty monitoring database with the catalogue and regions.
+
+    Returns a writable :class:`Database`.  Refuses to replace an existing
+    file unless ``overwrite=True``.
+    """
+    p = Path(path)
+    if p.exists():
+        if not overwrite:
+            raise WorkbenchError(f"{p} exists; pass overwrite=True to replace it",
+                                 f"{p} 已存在；如需替换请传入 overwrite=True")
+        p.unlink()
+    p.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(p))
+    con.execute(_SCHEMA)
+    con.register("catalogue_frame", catalogue.table.reset_index(drop=True))
+    con.register("region_frame", regions.table.reset_index(drop=True))
+    con.execute("CREATE TABLE indicators AS SELECT * FROM catalogue_frame")
+    con.execute("CREATE TABLE regions AS SELECT * FROM region_frame")
+    con.unregister("catalogue_frame")
+    con.unregister("region_frame")
+    entries = {"schema_version": SCHEMA_VERSION, "created_by": _current_user(),
+               "synthetic": "false", **(meta or {})}
+    con.executemany("INSERT INTO meta VALUES (?, ?)", list(entries.items()))
+    con.execute("INSERT INTO meta VALUES ('created_at', CAST(now() AS VARCHAR))")
+    return Database(con, p, read_only=False)

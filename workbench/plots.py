@@ -1,0 +1,151 @@
+"""One figure theme for the whole workbench, with Chinese that renders.
+
+:func:`set_theme` registers a CJK font shipped with the package's
+dependencies (Noto Sans SC from ``pylopdf-fonts-zh-cn``, OFL) or found on the
+system (Noto Sans CJK SC, WenQuanYi Micro Hei), then applies one seaborn
+theme.  ``sns.set_theme()`` resets the font family unless it is passed in,
+so the font list is always handed to it.  No font is ever downloaded.
+
+Examples
+--------
+>>> from workbench import plots
+>>> plots.set_theme()
+'Noto Sans SC'
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+import pandas as pd
+import seaborn as sns
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from .i18n import check_lang
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from .catalogue import Indicator
+
+__all__ = ["set_theme", "cjk_font", "close_all", "trend_chart", "choropleth", "PALETTE",
+           "STATUS_COLORS", "FONT_CANDIDATES"]
+
+# Tried in order; the first one available is used for every figure.
+FONT_CANDIDATES = ("Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC",
+                   "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "SimHei", "Microsoft YaHei")
+PALETTE = "colorblind"
+# Traffic-light colours used by progress and warning charts.
+STATUS_COLORS = {"achieved": "#1a9850", "on_track": "#91cf60", "needs_acceleration": "#fee08b",
+                 "off_track": "#fc8d59", "deteriorating": "#d73027", "no_data": "#bdbdbd"}
+
+
+def _packaged_font_files() -> list[Path]:
+    try:
+        import pylopdf_fonts_zh_cn
+    except ImportError:
+        return []
+    return [pylopdf_fonts_zh_cn.sans_path()]
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> str:
+    """Register and return the name of a font that renders Chinese.
+
+    Raises
+    ------
+    RuntimeError
+        When no CJK font is available; the message says how to install one.
+    """
+    for path in _packaged_font_files():
+        if path.exists():
+            font_manager.fontManager.addfont(str(path))
+    available = {f.name for f in font_manager.fontManager.ttflist}
+    for name in FONT_CANDIDATES:
+        if name in available:
+            return name
+    raise RuntimeError(
+        "No font with Chinese glyphs found. Install the package dependency "
+        "`pylopdf-fonts-zh-cn` (pip) or Debian's fonts-noto-cjk. / 未找到中文字体。")
+
+
+def set_theme(context: str = "notebook", style: str = "whitegrid") -> str:
+    """Apply the workbench figure theme and return the CJK font in use."""
+    font = cjk_font()
+    sns.set_theme(context=context, style=style, palette=PALETTE,
+                  font="sans-serif",
+                  rc={"font.sans-serif": [font, "DejaVu Sans"],
+                      # CJK fonts may lack U+2212; an ASCII minus avoids missing-glyph boxes.
+                      "axes.unicode_minus": False,
+                      "figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight",
+                      "figure.figsize": (8, 4.5), "axes.titleweight": "bold"})
+    mpl.rcParams["svg.fonttype"] = "none"
+    return font
+
+
+def close_all() -> None:
+    """Close every open figure (tests and batch runs call this)."""
+    plt.close("all")
+
+
+def trend_chart(obs: pd.DataFrame, indicator: Indicator, names: pd.Series,
+                focus_region: str | None = None, lang: str = "zh") -> Figure:
+    """Lines of an indicator over the years, one per region, the focus region in bold.
+
+    Parameters
+    ----------
+    obs : DataFrame
+        Tidy observations (``region``, ``year``, ``value``) of one indicator.
+    indicator : Indicator
+        The catalogue entry (name, unit and targets for the reference lines).
+    names : Series
+        Region names indexed by code (``Regions.names(lang)``).
+    focus_region : str, optional
+        Drawn thick and labelled; the others thin and grey.
+    """
+    check_lang(lang)
+    fig, ax = plt.subplots()
+    for region, series in obs.sort_values("year").groupby("region"):
+        focus = region == focus_region
+        ax.plot(series["year"], series["value"], marker="o" if focus else None,
+                lw=2.5 if focus else 0.8, color="C0" if focus else "0.7",
+                label=names.get(region, region) if focus else None, zorder=3 if focus else 1)
+    for year in (2025, 2030):
+        target = indicator.target(year)
+        if target is not None:
+            mark = "*" if target[2] == "P" else ""
+            ax.axhline(target[1], ls="--", lw=1, color="C3")
+            ax.annotate(f"{year} {target[0]} {target[1]:g}{mark}", (ax.get_xlim()[0], target[1]),
+                        textcoords="offset points", xytext=(4, 3), fontsize=9, color="C3")
+    ax.set_title(indicator.name(lang))
+    ax.set_xlabel("年份" if lang == "zh" else "Year")
+    ax.set_ylabel(indicator.unit_label(lang))
+    ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
+    if focus_region is not None:
+        ax.legend(loc="best")
+    return fig
+
+
+def choropleth(gdf: gpd.GeoDataFrame, column: str, title: str, lang: str = "zh",
+               cmap: str = "viridis_r", label_regions: bool = True) -> Figure:
+    """A map of one column by region, missing values hatched, names written in ``lang``."""
+    check_lang(lang)
+    fig, ax = plt.subplots(figsize=(7, 7))
+    missing = gdf[column].isna()
+    gdf[~missing].plot(column=column, ax=ax, cmap=cmap, edgecolor="white", linewidth=0.6,
+                       legend=True, legend_kwds={"shrink": 0.6})
+    if missing.any():
+        gdf[missing].plot(ax=ax, facecolor="white", edgecolor="0.5", hatch="///", linewidth=0.6)
+    if label_regions:
+        name_col = "name_zh" if lang == "zh" else "name_en"
+        for _, row in gdf.iterrows():  # 13-ish labels, not data rows
+            point = row.geometry.representative_point()
+            ax.annotate(row[name_col], (point.x, point.y), ha="center", fontsize=8)
+    ax.set_title(title)
+    ax.set_axis_off()
+    return fig

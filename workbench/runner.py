@@ -1,0 +1,205 @@
+"""Run a parameterised notebook with papermill into its own run folder.
+
+``run_notebook("getting_started", {"lang": "en"})`` validates the
+parameters (no kernel starts on a bad value), executes the notebook with
+papermill in a fresh kernel and writes ``outputs/<notebook>/<run-id>/``:
+
+- ``<notebook>.ipynb`` the executed notebook (kept also when a cell fails),
+- ``report.html`` the report with code hidden,
+- ``tables/`` (CSV and XLSX) and ``figures/`` (PNG) published by the notebook,
+- ``manifest.json`` with parameters, input hashes, versions, times, status.
+
+The run is assembled in a hidden ``.<run-id>.partial`` folder and renamed
+when it is complete, so a folder that looks finished always is.
+
+Examples
+--------
+>>> from workbench.runner import run_notebook
+>>> result = run_notebook("getting_started", {"lang": "en"})  # doctest: +SKIP
+>>> result.status  # doctest: +SKIP
+'completed'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import socket
+import traceback
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import config
+from .params import resolve_notebook, validate_parameters
+from .report import RUN_DIR_ENV
+
+__all__ = ["RunResult", "run_notebook", "input_hashes", "package_versions", "file_sha256"]
+
+_VERSIONED = ("workbench", "papermill", "nbconvert", "nbclient", "ipykernel", "pandas", "numpy",
+              "scipy", "duckdb", "matplotlib", "seaborn", "geopandas")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Where a run went and how it ended."""
+
+    run_dir: Path
+    status: str
+    manifest: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "completed"
+
+    def _repr_html_(self) -> str:
+        report = self.run_dir / "report.html"
+        return f"<b>{self.status}</b>: <a href='{report}'>{report}</a>"
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def input_hashes(extra: list[Path] | None = None) -> dict[str, str]:
+    """Hashes of the data a run reads: catalogue, regions, boundaries, database."""
+    p = config.paths()
+    files = [p.catalogue, p.domains, p.units, p.regions, p.boundaries, p.database,
+             *(extra or [])]
+    return {str(f.relative_to(p.root) if f.is_relative_to(p.root) else f): file_sha256(f)
+            for f in files if f.exists()}
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages that shape a run's results."""
+    versions = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _run_id(notebook: str, parameters: dict[str, Any], started: datetime) -> str:
+    key = json.dumps({"notebook": notebook, "parameters": parameters}, sort_keys=True,
+                     default=str)
+    return f"{started:%Y%m%dT%H%M%S}-{hashlib.sha256(key.encode()).hexdigest()[:6]}"
+
+
+def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    tmp = folder / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
+                   encoding="utf-8")
+    tmp.replace(folder / "manifest.json")
+
+
+def _execute(source: Path, target: Path, parameters: dict[str, Any], work_dir: Path,
+             progress: bool) -> None:
+    import papermill as pm
+
+    previous = os.environ.get(RUN_DIR_ENV)
+    os.environ[RUN_DIR_ENV] = str(work_dir)  # inherited by the kernel process
+    try:
+        pm.execute_notebook(str(source), str(target), parameters=parameters,
+                            kernel_name="python3", cwd=str(work_dir), progress_bar=progress,
+                            start_timeout=120, report_mode=False)
+    finally:
+        if previous is None:
+            os.environ.pop(RUN_DIR_ENV, None)
+        else:
+            os.environ[RUN_DIR_ENV] = previous
+
+
+def export_html(notebook: Path, target: Path) -> None:
+    """Write the executed notebook as HTML with the code hidden."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    target.write_text(body, encoding="utf-8")
+
+
+def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None,
+                 from_cli: bool = False, progress: bool = False,
+                 update_index: bool = True) -> RunResult:
+    """Validate parameters, execute the notebook and write its run folder.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        A notebook name (``getting_started``) or path.
+    parameters : dict, optional
+        Parameter values; strings converted to the declared types when ``from_cli``.
+    progress : bool
+        Show papermill's cell progress bar.
+    update_index : bool
+        Rebuild ``outputs/index.html`` afterwards.
+
+    Raises
+    ------
+    ParameterError
+        Before anything runs or is written, on a bad parameter.
+    """
+    source = resolve_notebook(notebook)
+    typed = validate_parameters(source, parameters or {}, from_cli=from_cli)
+    started = datetime.now(UTC)
+    run_id = _run_id(source.stem, typed, started)
+    final = config.paths().outputs / source.stem / run_id
+    work = final.parent / f".{run_id}.partial"
+    work.mkdir(parents=True)
+    manifest = {
+        "notebook": source.stem, "run_id": run_id, "status": "running",
+        "parameters": typed, "started": started.isoformat(), "host": socket.gethostname(),
+        "notebook_sha256": file_sha256(source), "inputs": input_hashes(),
+        "versions": package_versions(),
+    }
+    _write_manifest(work, manifest)
+    executed = work / f"{source.stem}.ipynb"
+    try:
+        _execute(source, executed, typed, work, progress)
+        manifest["status"] = "completed"
+    except Exception as err:  # the run failed: record it, keep the partial notebook
+        manifest.update(status="failed", error=f"{type(err).__name__}: {err}"[:4000],
+                        traceback=traceback.format_exc()[-8000:])
+    if executed.exists():
+        _export_report(executed, work, manifest)
+    manifest["finished"] = datetime.now(UTC).isoformat()
+    manifest["duration_s"] = round((datetime.now(UTC) - started).total_seconds(), 3)
+    manifest["outputs"] = sorted(str(f.relative_to(work)) for f in work.rglob("*")
+                                 if f.is_file() and f.name != "manifest.json")
+    _write_manifest(work, manifest)
+    work.rename(final)
+    if update_index:
+        from .site import write_index
+        write_index()
+    return RunResult(final, manifest["status"], manifest)
+
+
+def _export_report(executed: Path, work: Path, manifest: dict[str, Any]) -> None:
+    try:
+        export_html(executed, work / "report.html")
+    except Exception as err:  # a report that cannot be rendered is a failed run
+        manifest.update(status="failed", error=f"HTML export: {type(err).__name__}: {err}")
+
+
+def remove_partial_runs(notebook: str | None = None) -> int:
+    """Delete left-over ``.partial`` folders of interrupted runs; return how many."""
+    base = config.paths().outputs
+    pattern = f"{notebook}/.*.partial" if notebook else "*/.*.partial"
+    found = [p for p in base.glob(pattern) if p.is_dir()]
+    for p in found:
+        shutil.rmtree(p)
+    return len(found)
