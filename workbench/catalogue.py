@@ -28,7 +28,7 @@ import pandas as pd
 
 from . import config
 from .errors import ValidationError, WorkbenchError, choices_text
-from .i18n import check_lang
+from .i18n import check_lang, label
 
 __all__ = [
     "Catalogue", "Indicator", "load_catalogue", "load_domains", "load_units",
@@ -128,6 +128,13 @@ class Indicator:
             return None
         return op, getattr(self, f"target_{year}"), getattr(self, f"target_{year}_prov")
 
+    def __repr__(self) -> str:
+        t30 = self.target(2030)
+        target = f"{t30[0]} {t30[1]:g} ({t30[2]})" if t30 else "none"
+        return (f"<Indicator {self.code} {self.name_zh} / {self.name_en}: {self.unit_en}, "
+                f"{self.direction} is better, 2030 target {target}, {self.source_type}, "
+                f"{self.responsible_unit}>")
+
     def _repr_html_(self) -> str:
         t30 = self.target(2030)
         target = f"{t30[0]} {t30[1]:g} ({t30[2]})" if t30 else "—"
@@ -209,7 +216,8 @@ class Catalogue:
         counts = (self.table.groupby(["domain", "source_type"]).size()
                   .unstack(fill_value=0).reindex(DOMAINS, fill_value=0))
         counts["total"] = counts.sum(axis=1)
-        counts.columns.name = None
+        counts.columns = [label("source_type", c, lang) if c != "total"
+                          else label("text", "total", lang) for c in counts.columns]
         if self.domains is not None:
             names = self.domains.set_index("code")["name_zh" if lang == "zh" else "name_en"]
             counts.index = counts.index.map(lambda d: names.get(d, d))

@@ -58,6 +58,7 @@ class Paths:
     data: Path
     outputs: Path
     database: Path
+    demo: Path
 
     @property
     def notebooks(self) -> Path:
@@ -82,10 +83,6 @@ class Paths:
     @property
     def boundaries(self) -> Path:
         return self.data / "geo" / "shenyang_districts.geojson"
-
-    @property
-    def demo(self) -> Path:
-        return self.data / "demo"
 
     @property
     def demo_survey(self) -> Path:
@@ -113,6 +110,6 @@ def paths() -> Paths:
     root = project_root()
     data = Path(os.environ.get("WORKBENCH_DATA", root / "data")).expanduser().resolve()
     outputs = Path(os.environ.get("WORKBENCH_OUTPUTS", root / "outputs")).expanduser().resolve()
-    default_db = data / "demo" / "monitoring.duckdb"
-    database = Path(os.environ.get("WORKBENCH_DB", default_db)).expanduser().resolve()
-    return Paths(root=root, data=data, outputs=outputs, database=database)
+    demo = Path(os.environ.get("WORKBENCH_DEMO", data / "demo")).expanduser().resolve()
+    database = Path(os.environ.get("WORKBENCH_DB", demo / "monitoring.duckdb")).expanduser()
+    return Paths(root=root, data=data, outputs=outputs, database=database.resolve(), demo=demo)

@@ -186,7 +186,8 @@ class Database:
         return self._con.execute(
             "SELECT i.domain, count(DISTINCT o.indicator) AS n_indicators, "
             "count(*) AS n_observations, min(o.year) AS first_year, max(o.year) AS last_year, "
-            "sum(o.imputed::INT) AS n_imputed, sum(o.provisional::INT) AS n_provisional "
+            "count(*) FILTER (WHERE o.imputed) AS n_imputed, "
+            "count(*) FILTER (WHERE o.provisional) AS n_provisional "
             "FROM observations o JOIN indicators i ON i.code = o.indicator "
             "GROUP BY i.domain ORDER BY i.domain").df()
 

@@ -55,8 +55,12 @@ _LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "sex": ("性别", "Sex"), "age_group": ("年龄组", "Age group"),
         "residence": ("城乡", "Urban/rural"), "hukou": ("户籍", "Hukou"),
         "imputed": ("插补", "Imputed"), "provisional": ("初步数", "Provisional"),
+        "first_year": ("起始年", "First year"), "last_year": ("最近年", "Last year"),
+        "n_imputed": ("插补值数", "Imputed values"),
+        "n_provisional": ("初步数个数", "Provisional values"),
     },
     "text": {
+        "total": ("合计", "Total"),
         "synthetic": ("合成演示数据，非真实统计", "Synthetic demo data, not real statistics"),
         "placeholder_target": ("演示占位目标，非官方目标",
                                "Demo placeholder, not an official target"),

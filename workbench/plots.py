@@ -23,7 +23,7 @@ import matplotlib as mpl
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
-from matplotlib import font_manager
+from matplotlib import font_manager, patheffects
 from matplotlib.figure import Figure
 
 from .i18n import check_lang
@@ -83,7 +83,9 @@ def set_theme(context: str = "notebook", style: str = "whitegrid") -> str:
                       # CJK fonts may lack U+2212; an ASCII minus avoids missing-glyph boxes.
                       "axes.unicode_minus": False,
                       "figure.dpi": 100, "savefig.dpi": 150, "savefig.bbox": "tight",
-                      "figure.figsize": (8, 4.5), "axes.titleweight": "bold"})
+                      "figure.figsize": (8, 4.5),
+                      # the bundled CJK font has one weight; asking for bold only warns
+                      "axes.titleweight": "normal", "axes.titlesize": "large"})
     mpl.rcParams["svg.fonttype"] = "none"
     return font
 
@@ -145,7 +147,8 @@ def choropleth(gdf: gpd.GeoDataFrame, column: str, title: str, lang: str = "zh",
         name_col = "name_zh" if lang == "zh" else "name_en"
         for _, row in gdf.iterrows():  # 13-ish labels, not data rows
             point = row.geometry.representative_point()
-            ax.annotate(row[name_col], (point.x, point.y), ha="center", fontsize=8)
+            ax.annotate(row[name_col], (point.x, point.y), ha="center", fontsize=8,
+                        path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
     ax.set_title(title)
     ax.set_axis_off()
     return fig

@@ -16,8 +16,9 @@ Examples
 >>> import pandas as pd
 >>> from workbench.report import start
 >>> report = start(lang="en")
->>> report.table(pd.DataFrame({"a": [1]}), "demo_table", display=False).shape
-(1, 1)
+>>> report.table(pd.DataFrame({"a": [1]}), "demo_table", display=False)
+>>> report.tables  # interactive: nothing saved
+[]
 """
 
 from __future__ import annotations
@@ -58,11 +59,11 @@ class Report:
 
     def table(self, df: pd.DataFrame, name: str, title: str | None = None,
               notes: list[str] | None = None, translate: bool = True,
-              display: bool = True) -> pd.DataFrame:
-        """Publish a table: CSV (UTF-8 with BOM, opens in Excel) and formatted XLSX.
+              display: bool = True) -> None:
+        """Publish a table: show it, and save CSV (UTF-8 with BOM) and formatted XLSX.
 
         Column names found in the label dictionary are translated to
-        ``lang`` when ``translate`` is true.  Returns the published frame.
+        ``lang`` when ``translate`` is true.
         """
         _check_name(name)
         shown = df.rename(columns=lambda c: label("column", c, self.lang)) if translate else df
@@ -74,7 +75,6 @@ class Report:
             self.tables.append(name)
         if display:
             _display(shown, title, notes)
-        return shown
 
     def figure(self, fig: object, name: str) -> None:
         """Publish a matplotlib figure as PNG (the figure stays open for display)."""
@@ -147,7 +147,7 @@ def write_xlsx(df: pd.DataFrame, path: Path, title: str | None = None,
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
         for i, col in enumerate(df.columns, start=1):
-            values = [str(col), *df[col].astype(str).head(200)]
+            values = [str(col), *df[col].head(200).map(str)]
             # CJK characters are about twice as wide as Latin ones
             width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in v) for v in values)
             ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
