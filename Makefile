@@ -40,7 +40,8 @@ demo: $(DEMO_DB) ## Install, build the demo database and run the standard notebo
 
 test: $(VENV)/.installed-dev $(DEMO_DB) ## Run the unit tests and nbval over notebooks/
 	$(BIN)/python -m pytest -m "not slow" --nbval --nbval-current-env \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg tests notebooks $(PYTEST_FLAGS); \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg --doctest-modules \
+	  tests notebooks workbench $(PYTEST_FLAGS); \
 	rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 test-slow: $(VENV)/.installed-dev $(DEMO_DB) ## Run the slow checks too

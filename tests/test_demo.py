@@ -537,3 +537,16 @@ def test_build_demo_writes_every_file_atomically(tmp_path, monkeypatch):
         assert len(db.population()) == 13 * 6 * 2 * 5
     assert pq.read_schema(tmp_path / "child_survey_2025.parquet").metadata[b"synthetic"] == b"true"
     assert "exists" in build_demo(seed=7)  # no silent rebuild without force
+
+
+def test_demo_csv_files_say_they_are_synthetic(tmp_path, monkeypatch):
+    from workbench.demo import build_demo
+
+    monkeypatch.setenv("WORKBENCH_DEMO", str(tmp_path))
+    monkeypatch.delenv("WORKBENCH_DB", raising=False)
+    build_demo(seed=3)
+    for name in ("survey_margins_2025.csv", "planted.csv"):
+        first = (tmp_path / name).read_text(encoding="utf-8").splitlines()[0]
+        assert first.startswith("# Synthetic demo data") and "合成演示数据" in first
+    margins = pd.read_csv(tmp_path / "survey_margins_2025.csv", comment="#", dtype={"region": str})
+    assert margins["population"].gt(0).all()

@@ -117,3 +117,12 @@ def test_notebooks_have_parameters_cells_and_python3_kernel():
         assert "parameters" in tags, path.name
         assert not any("def " in c.source for c in nb.cells if c.cell_type == "code"), \
             f"{path.name}: functions belong in the package"
+
+
+def test_parameters_file_is_validated_too(outputs_dir, tmp_path):
+    params = tmp_path / "params.yaml"
+    params.write_text("lang: en\nregion_code: '210102'\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["run", "getting_started", "-f", str(params)])
+    assert result.exit_code == 2
+    assert "region_code" in result.output and "focus_region" in result.output
+    assert list(outputs_dir.iterdir()) == []

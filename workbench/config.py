@@ -26,13 +26,16 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Paths", "paths", "project_root", "PLAN_START", "PLAN_END", "BASE_YEAR", "LANGS"]
+__all__ = ["Paths", "paths", "project_root", "PLAN_START", "PLAN_END", "BASE_YEAR", "LANGS",
+           "RUN_DIR_ENV"]
 
 PLAN_START = 2021
 PLAN_END = 2030
 BASE_YEAR = 2020
 MIDTERM_YEAR = 2025
 LANGS = ("zh", "en")
+# Set by the runner for the kernel: the run folder where a notebook's outputs go.
+RUN_DIR_ENV = "WORKBENCH_RUN_DIR"
 
 
 def project_root() -> Path:

@@ -15,9 +15,9 @@ Examples
 --------
 >>> from workbench.database import connect
 >>> with connect() as db:                     # the demo database, read-only
-...     obs = db.observations(indicators=["H03"], regions=["210102"])
->>> sorted(obs["year"].unique())[:2]
-[2020, 2021]
+...     obs = db.observations(indicators=["E01"], regions=["210102"])
+>>> obs.columns[:4].tolist(), obs["region"].unique().tolist()
+(['indicator', 'region', 'year', 'sex'], ['210102'])
 """
 
 from __future__ import annotations

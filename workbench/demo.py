@@ -1246,14 +1246,21 @@ def build_demo(seed: int = DEFAULT_SEED, force: bool = False) -> str:
                                            b"synthetic": b"true",
                                            b"note": SYNTHETIC_NOTE["en"].encode()})
     _atomic(paths.demo_survey, lambda p: pq.write_table(table, p))
-    _atomic(paths.demo_margins, lambda p: demo.survey_margins.to_csv(p, index=False))
-    _atomic(paths.demo / "planted.csv", lambda p: demo.planted.to_csv(p, index=False))
+    _atomic(paths.demo_margins, lambda p: _write_marked_csv(demo.survey_margins, p))
+    _atomic(paths.demo / "planted.csv", lambda p: _write_marked_csv(demo.planted, p))
     return (f"Synthetic demo data written to {paths.demo} (seed {seed}):\n"
             f"  monitoring.duckdb          {len(demo.observations):,} observations, "
             f"{demo.observations['indicator'].nunique()} indicators\n"
             f"  child_survey_2025.parquet  {len(demo.survey):,} children\n"
             f"  survey_margins_2025.csv    {len(demo.survey_margins):,} cells\n"
             f"  planted.csv                {len(demo.planted):,} planted items")
+
+
+def _write_marked_csv(frame: pd.DataFrame, path: Path) -> None:
+    """CSV whose first line says the data are synthetic (read with ``comment="#"``)."""
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write(f"# {SYNTHETIC_NOTE['en']} / {SYNTHETIC_NOTE['zh']}\n")
+        frame.to_csv(fh, index=False)
 
 
 def _atomic(path: Path, write: Callable[[Path], object]) -> None:

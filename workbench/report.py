@@ -30,13 +30,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from .config import RUN_DIR_ENV
 from .errors import WorkbenchError
 from .i18n import check_lang, label
 from .plots import set_theme
 
 __all__ = ["Report", "start", "RUN_DIR_ENV", "write_xlsx"]
 
-RUN_DIR_ENV = "WORKBENCH_RUN_DIR"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_\-]{0,80}$")
 
 

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from . import config
+from .config import RUN_DIR_ENV
 from .params import resolve_notebook, validate_parameters
-from .report import RUN_DIR_ENV
 
 __all__ = ["RunResult", "run_notebook", "input_hashes", "package_versions", "file_sha256"]
 
