@@ -550,3 +550,15 @@ def test_demo_csv_files_say_they_are_synthetic(tmp_path, monkeypatch):
         assert first.startswith("# Synthetic demo data") and "合成演示数据" in first
     margins = pd.read_csv(tmp_path / "survey_margins_2025.csv", comment="#", dtype={"region": str})
     assert margins["population"].gt(0).all()
+
+
+def test_demo_files_load_with_codes_as_text():
+    from workbench.demo import load_planted, load_survey, load_survey_margins
+
+    survey = load_survey()
+    assert survey.attrs["synthetic"] and survey["district"].str.len().eq(6).all()
+    margins = load_survey_margins()
+    assert margins["region"].str.len().eq(6).all()
+    planted = load_planted()
+    assert set(planted["kind"]) >= {"off_track", "never_collected"}
+    assert planted.loc[planted["kind"] == "off_track", "region"].str.len().eq(6).all()

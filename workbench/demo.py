@@ -48,7 +48,8 @@ import pandas as pd
 __all__ = [
     "SYNTHETIC_NOTE", "AGE_GROUPS", "YEARS", "SURVEY_AGE_GROUPS", "DEFAULT_SEED",
     "LIKERT_LABELS", "MULTI_RESPONSE", "OBSERVATION_COLUMNS", "SURVEY_COLUMNS",
-    "DemoData", "generate_demo", "build_demo",
+    "DemoData", "generate_demo", "build_demo", "load_survey", "load_survey_margins",
+    "load_planted",
 ]
 
 SYNTHETIC_NOTE: dict[str, str] = {
@@ -1267,3 +1268,38 @@ def _atomic(path: Path, write: Callable[[Path], object]) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     write(tmp)
     tmp.replace(path)
+
+
+# -- reading the demo files -------------------------------------------------------------
+def _demo_file(name: str) -> Path:
+    from . import config
+    from .errors import WorkbenchError
+
+    path = config.paths().demo / name
+    if not path.exists():
+        raise WorkbenchError(f"Demo file not found: {path}. Build it with `workbench demo`.",
+                             f"找不到演示数据文件：{path}。请先运行 `workbench demo`。")
+    return path
+
+
+def load_survey() -> pd.DataFrame:
+    """The demo special-survey microdata (synthetic; includes fictitious identifiers)."""
+    frame = pd.read_parquet(_demo_file("child_survey_2025.parquet"))
+    frame.attrs.update(synthetic=True, note=SYNTHETIC_NOTE)
+    return frame
+
+
+def load_survey_margins() -> pd.DataFrame:
+    """Known population totals (district x sex x age group) for weighting the demo survey."""
+    frame = pd.read_csv(_demo_file("survey_margins_2025.csv"), comment="#",
+                        dtype={"region": str, "sex": str, "age_group": str})
+    frame.attrs.update(synthetic=True, note=SYNTHETIC_NOTE)
+    return frame
+
+
+def load_planted() -> pd.DataFrame:
+    """What the demo generator planted (off-track pairs, missingness), for checks."""
+    frame = pd.read_csv(_demo_file("planted.csv"), comment="#", dtype=str,
+                        keep_default_na=False)
+    frame.attrs.update(synthetic=True, note=SYNTHETIC_NOTE)
+    return frame
