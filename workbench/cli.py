@@ -130,3 +130,12 @@ def info() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _register_subcommands() -> None:
+    from .dbcli import db
+
+    main.add_command(db)
+
+
+_register_subcommands()

@@ -28,29 +28,26 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from . import config
-from .catalogue import UNIT_RANGE, UNIT_SCALE, Catalogue
+from .catalogue import Catalogue
 from .errors import ValidationError, WorkbenchError, choices_text
 from .i18n import DIMENSIONS
 from .regions import Regions
+from .validation import (
+    DIMENSION_VALUES,
+    KEY_COLUMNS,
+    OBSERVATION_COLUMNS,
+    SOURCES,
+    coerce_observations,
+    find_problems,
+)
 
-__all__ = ["Database", "connect", "create_database", "WriteSummary", "KEY_COLUMNS",
-           "OBSERVATION_COLUMNS", "DIMENSION_VALUES", "SCHEMA_VERSION"]
+__all__ = ["Database", "connect", "create_database", "validate_observations", "WriteSummary",
+           "KEY_COLUMNS", "OBSERVATION_COLUMNS", "DIMENSION_VALUES", "SOURCES", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = "1"
-KEY_COLUMNS = ["indicator", "region", "year", *DIMENSIONS]
-OBSERVATION_COLUMNS = [*KEY_COLUMNS, "value", "numerator", "denominator", "se", "source",
-                       "imputed", "provisional"]
-DIMENSION_VALUES = {
-    "sex": ("total", "male", "female"),
-    "age_group": ("total", "0-2", "3-5", "6-11", "12-14", "15-17"),
-    "residence": ("total", "urban", "rural"),
-    "hukou": ("total", "local", "migrant"),
-}
-SOURCES = ("admin", "survey")
 
 _SCHEMA = """
 CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -178,6 +175,13 @@ class Database:
             "ORDER BY sex, age_group, residence, hukou, revision", [indicator, region, year]
         ).df()
 
+    def checksum(self) -> str:
+        """A digest of every stored revision and batch: equal digests, equal contents."""
+        parts = [_scalar(self._con, f"SELECT count(*) || ':' || coalesce(bit_xor(hash(t)), 0) "
+                                    f"FROM {table} t")
+                 for table in ("observation_revisions", "batches", "population")]
+        return "/".join(str(p) for p in parts)
+
     def batches(self) -> pd.DataFrame:
         return self._con.execute("SELECT * FROM batches ORDER BY batch_id").df()
 
@@ -221,21 +225,92 @@ class Database:
         """
         self._require_writable()
         obs = validate_observations(frame, self.catalogue(), self.regions())
+        return self.write_validated(obs, recorded_by, reason, source_file, file_sha256)
+
+    def write_validated(self, obs: pd.DataFrame, recorded_by: str | None = None,
+                        reason: str = "", source_file: str = "",
+                        file_sha256: str = "") -> WriteSummary:
+        """Write observations that already passed :func:`validate_observations`.
+
+        For callers that validated the rows themselves (the submission round
+        checks a file before opening the database for writing), so a million
+        rows are not checked twice.  ``obs`` must have the canonical columns.
+        """
+        self._require_writable()
+        self._con.register("incoming", obs)
+        try:
+            return self._write_incoming(recorded_by, reason, source_file, file_sha256)
+        finally:
+            self._con.unregister("incoming")
+
+    def _write_incoming(self, recorded_by: str | None, reason: str, source_file: str,
+                        file_sha256: str) -> WriteSummary:
+        """Write the relation named ``incoming`` (a registered frame or a temp table)."""
         who = recorded_by or _current_user()
         with _Transaction(self._con):
             batch_id = _scalar(self._con, "SELECT coalesce(max(batch_id), 0) + 1 FROM batches")
-            self._con.register("incoming", obs)
+            n_rows = _scalar(self._con, "SELECT count(*) FROM incoming")
             counts = self._con.execute(_CLASSIFY_SQL).df()
             self._con.execute(_INSERT_SQL, [batch_id])
-            self._con.unregister("incoming")
             n_new, n_revised = int(counts.at[0, "n_new"]), int(counts.at[0, "n_revised"])
-            summary = WriteSummary(batch_id, len(obs), n_new, n_revised,
-                                   len(obs) - n_new - n_revised)
+            summary = WriteSummary(batch_id, n_rows, n_new, n_revised,
+                                   n_rows - n_new - n_revised)
             self._con.execute(
                 "INSERT INTO batches VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?)",
                 [batch_id, who, reason, source_file, file_sha256, summary.n_rows,
                  summary.n_new, summary.n_revised, summary.n_unchanged])
         return summary
+
+    # -- merging other databases ------------------------------------------------------------
+    def stage_databases(self, paths: Sequence[str | Path]) -> pd.DataFrame:
+        """Read the current observations of other workbench databases into a staging table.
+
+        Returns the conflicts: cells present in several sources with different
+        values (empty when there are none).  Codes unknown to this database
+        are refused with a clear error.
+        """
+        self._con.execute("DROP TABLE IF EXISTS staged")
+        selects = []
+        for i, path in enumerate(paths):
+            self._con.execute(f"ATTACH '{Path(path)}' AS src{i} (READ_ONLY)")
+            selects.append(f"SELECT * EXCLUDE (revision, batch_id), '{Path(path).name}' AS "
+                           f"source_db FROM src{i}.observations")
+        try:
+            self._con.execute("CREATE TEMP TABLE staged AS " + " UNION ALL ".join(selects))
+        finally:
+            for i in range(len(paths)):
+                self._con.execute(f"DETACH src{i}")
+        for column, table in (("indicator", "indicators"), ("region", "regions")):
+            unknown = [r[0] for r in self._con.execute(
+                f"SELECT DISTINCT {column} FROM staged WHERE {column} NOT IN "
+                f"(SELECT code FROM {table}) ORDER BY 1").fetchall()]
+            if unknown:
+                raise WorkbenchError(f"Unknown {column} code(s) in the sources: "
+                                     f"{choices_text(unknown)}",
+                                     f"来源数据库中有未知代码：{choices_text(unknown)}")
+        keys = ", ".join(KEY_COLUMNS)
+        return self._con.execute(
+            f"SELECT s.{', s.'.join(KEY_COLUMNS)}, s.value, s.source_db FROM staged s JOIN "
+            f"(SELECT {keys} FROM staged GROUP BY {keys} HAVING count(DISTINCT value) > 1) c "
+            f"USING ({keys}) ORDER BY {keys}, source_db").df()
+
+    def staged_changes(self) -> pd.DataFrame:
+        """Staged cells whose value differs from the stored current value."""
+        return self._con.execute(
+            "SELECT s.*, c.value AS stored FROM (SELECT DISTINCT ON "
+            f"({', '.join(KEY_COLUMNS)}) * EXCLUDE (source_db) FROM staged) s JOIN observations "
+            f"c USING ({', '.join(KEY_COLUMNS)}) WHERE s.value <> c.value").df()
+
+    def write_staged(self, recorded_by: str | None, reason: str,
+                     source_file: str) -> WriteSummary:
+        """Write the staged observations as one batch (see :meth:`stage_databases`)."""
+        self._require_writable()
+        self._con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT DISTINCT ON "
+                          f"({', '.join(KEY_COLUMNS)}) * EXCLUDE (source_db) FROM staged")
+        try:
+            return self._write_incoming(recorded_by, reason, source_file, "")
+        finally:
+            self._con.execute("DROP TABLE IF EXISTS incoming")
 
     def _require_writable(self) -> None:
         if self.read_only:
@@ -326,76 +401,14 @@ def validate_observations(frame: pd.DataFrame, catalogue: Catalogue,
     Raises :class:`ValidationError` listing every problem (row, column,
     reason) rather than stopping at the first one.  Rows are never dropped.
     """
-    missing = [c for c in [*KEY_COLUMNS, "value"] if c not in frame.columns]
-    if missing:
-        raise ValidationError(f"Observations lack column(s): {', '.join(missing)}; required: "
-                              f"{choices_text([*KEY_COLUMNS, 'value'])}",
-                              f"观测数据缺少列：{', '.join(missing)}")
-    obs = frame.reset_index(drop=True).copy()
-    for col, default in (("numerator", np.nan), ("denominator", np.nan), ("se", np.nan),
-                         ("source", "admin"), ("imputed", False), ("provisional", False)):
-        if col not in obs:
-            obs[col] = default
-    problems: list[dict] = []
-    _check_codes_in(obs, "indicator", catalogue.codes, problems)
-    _check_codes_in(obs, "region", regions.codes, problems)
-    _check_codes_in(obs, "source", SOURCES, problems)
-    for dim, valid in DIMENSION_VALUES.items():
-        _check_codes_in(obs, dim, valid, problems)
-    for col in ("year", "value", "numerator", "denominator", "se"):
-        parsed = pd.to_numeric(obs[col], errors="coerce")
-        bad = parsed.isna() & obs[col].notna()
-        problems += [_row_problem(i, col, obs.at[i, col], "not a number")
-                     for i in obs.index[bad]]
-        obs[col] = parsed.astype(float)
-    problems += [_row_problem(i, "value", "", "value is missing (leave the row out instead)")
-                 for i in obs.index[obs["value"].isna()]]
-    _check_ranges(obs, catalogue, problems)
-    dup = obs.duplicated(KEY_COLUMNS, keep=False)
-    problems += [_row_problem(i, "key", "", "duplicate key (indicator, region, year, dims)")
-                 for i in obs.index[dup]]
-    if problems:
-        raise ValidationError(f"{len(problems)} problem(s) in the observations; nothing written",
-                              f"观测数据有 {len(problems)} 处错误，未写入任何数据", problems)
-    obs["year"] = obs["year"].astype("int32")
-    for col in ("imputed", "provisional"):
-        obs[col] = obs[col].astype(bool)
-    for col in ("indicator", "region", "source", *DIMENSIONS):
-        obs[col] = obs[col].astype(str)
-    return obs[OBSERVATION_COLUMNS]
-
-
-def _row_problem(index: int, column: str, value: object, reason: str) -> dict:
-    return {"row": int(index) + 1, "column": column, "value": value, "reason": reason}
-
-
-def _check_codes_in(obs: pd.DataFrame, column: str, valid: Sequence[str],
-                    problems: list[dict]) -> None:
-    bad = ~obs[column].astype(str).isin(valid)
-    problems += [_row_problem(i, column, obs.at[i, column],
-                              f"{obs.at[i, column]!r} is not one of {choices_text(valid, 20)}")
-                 for i in obs.index[bad]]
-
-
-def _check_ranges(obs: pd.DataFrame, catalogue: Catalogue, problems: list[dict]) -> None:
-    units = obs["indicator"].map(catalogue.table["unit"])
-    low = units.map(lambda u: UNIT_RANGE.get(u, (-np.inf, np.inf))[0]).astype(float)
-    high = units.map(lambda u: UNIT_RANGE.get(u, (-np.inf, np.inf))[1]).astype(float)
-    out = (obs["value"] < low) | (obs["value"] > high)
-    problems += [_row_problem(i, "value", obs.at[i, "value"],
-                              f"outside the range of unit {units[i]} [{low[i]:g}, {high[i]:g}]")
-                 for i in obs.index[out]]
-    has_ratio = obs["numerator"].notna() & obs["denominator"].notna()
-    bigger = has_ratio & (obs["numerator"] > obs["denominator"]) & units.eq("percent")
-    problems += [_row_problem(i, "numerator", obs.at[i, "numerator"],
-                              "numerator larger than denominator") for i in obs.index[bigger]]
-    scale = units.map(UNIT_SCALE).astype(float)
-    implied = obs["numerator"] / obs["denominator"] * scale
-    mismatch = has_ratio & scale.notna() & (obs["denominator"] > 0) & \
-        ~np.isclose(implied, obs["value"], rtol=1e-6, atol=0.051)
-    problems += [_row_problem(i, "value", obs.at[i, "value"],
-                              f"does not match numerator/denominator ({implied[i]:.4g})")
-                 for i in obs.index[mismatch]]
+    found = find_problems(frame.reset_index(drop=True), catalogue, regions)
+    if len(found):
+        problems = [{"row": int(p.index) + 1, "column": p.column, "value": p.value,
+                     "reason": p.reason_en, "reason_zh": p.reason_zh}
+                    for p in found.itertuples()]  # only the problem rows, for the message
+        raise ValidationError(f"{len(found)} problem(s) in the observations; nothing written",
+                              f"观测数据有 {len(found)} 处错误，未写入任何数据", problems)
+    return coerce_observations(frame.reset_index(drop=True))
 
 
 # -- opening and creating -------------------------------------------------------

@@ -92,14 +92,13 @@ def _validate(raw: pd.DataFrame) -> pd.DataFrame:
         raise ValidationError(f"Regions table lacks column(s): {', '.join(missing)}",
                               f"地区表缺少列：{', '.join(missing)}")
     t = raw[_COLUMNS].fillna("").astype(str).apply(lambda s: s.str.strip())
-    problems = []
-    for i, row in t.iterrows():  # a few dozen rows at most: clarity over speed
-        if row["level"] not in LEVELS:
-            problems.append({"row": i + 2, "column": "level", "value": row["level"],
-                             "reason": f"level must be one of {choices_text(LEVELS)}"})
-        if row["parent_code"] and row["parent_code"] not in set(t["code"]):
-            problems.append({"row": i + 2, "column": "parent_code", "value": row["parent_code"],
-                             "reason": "parent code is not in the table"})
+    bad_level = ~t["level"].isin(LEVELS)
+    problems = [{"row": i + 2, "column": "level", "value": t.at[i, "level"],
+                 "reason": f"level must be one of {choices_text(LEVELS)}"}
+                for i in t.index[bad_level]]
+    orphan = t["parent_code"].ne("") & ~t["parent_code"].isin(t["code"])
+    problems += [{"row": i + 2, "column": "parent_code", "value": t.at[i, "parent_code"],
+                  "reason": "parent code is not in the table"} for i in t.index[orphan]]
     dup = t["code"][t["code"].duplicated(keep=False)]
     problems += [{"row": i + 2, "column": "code", "value": c, "reason": "duplicate code"}
                  for i, c in dup.items()]
