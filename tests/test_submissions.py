@@ -390,3 +390,20 @@ def test_cli_round(tmp_path, city_db):
     assert exported.exit_code == 0 and (out / "observations.csv").exists()
     unknown = run(main, ["db", "template", "--unit", "nobody", "--year", "2026"])
     assert unknown.exit_code == 2 and "education" in unknown.output
+
+
+def test_two_ingests_at_once_both_land_whole(tmp_path, city_db):
+    first = _filled_template(tmp_path, "a.xlsx")
+    rows = _fill_values(expected_rows(UNIT, YEAR + 1), seed=5)
+    second = tmp_path / "b.csv"
+    rows.to_csv(second, index=False)
+    code = ("import sys; from workbench.submissions import ingest_submission; "
+            "print(ingest_submission(sys.argv[1], sys.argv[2], database=sys.argv[3]).status)")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(f), who, str(city_db)],
+                              stdout=subprocess.PIPE, text=True)
+             for f, who in ((first, "a"), (second, "b"))]
+    outputs = [p.communicate(timeout=120)[0].strip() for p in procs]
+    assert outputs == ["ingested", "ingested"]
+    with connect(city_db) as db:
+        assert sorted(db.batches()["recorded_by"]) == ["a", "b"]
+        assert len(db.observations(breakdown=None)) == len(check_submission(first).rows) + len(rows)

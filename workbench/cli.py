@@ -13,33 +13,13 @@ Examples
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 import click
 
-from .errors import WorkbenchError
+from ._cli_util import friendly_errors as _friendly_errors
+from .dbcli import db
 
 __all__ = ["main"]
-
-EXIT_USAGE = 2
-
-
-def _friendly_errors(func: Callable) -> Callable:
-    """Turn WorkbenchError into a two-language message and exit code 2."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except WorkbenchError as err:
-            click.echo(f"Error: {err.en}", err=True)
-            if err.zh != err.en:
-                click.echo(f"错误：{err.zh}", err=True)
-            sys.exit(EXIT_USAGE)
-
-    return wrapper
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -128,14 +108,7 @@ def info() -> None:
         click.echo(f"{key:<11} {value}")
 
 
+main.add_command(db)
+
 if __name__ == "__main__":
     main()
-
-
-def _register_subcommands() -> None:
-    from .dbcli import db
-
-    main.add_command(db)
-
-
-_register_subcommands()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .cli import _friendly_errors
+from ._cli_util import friendly_errors as _friendly_errors
 
 __all__ = ["db"]
 
