@@ -48,7 +48,7 @@ def test_report_hides_code_and_shows_results(completed_run):
 def test_executed_notebook_got_the_parameters(completed_run):
     nb = nbformat.read(completed_run.run_dir / "getting_started.ipynb", as_version=4)
     injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
-    assert 'indicator = "E01"' in injected[0].source
+    assert "indicator = 'E01'" in injected[0].source
 
 
 def test_index_lists_the_run(completed_run):
@@ -126,3 +126,28 @@ def test_parameters_file_is_validated_too(outputs_dir, tmp_path):
     assert result.exit_code == 2
     assert "region_code" in result.output and "focus_region" in result.output
     assert list(outputs_dir.iterdir()) == []
+
+
+@pytest.mark.parametrize("value", [
+    "'); import os; os.system('touch pwned') #",
+    '"); import os; os.system("touch pwned") #',
+    '\\"; import os; os.system("touch pwned") #',
+    "ends with a backslash \\",
+    "多行\nline two\"\"\"'''",
+])
+def test_parameter_values_reach_the_kernel_as_literals(outputs_dir, tmp_path, monkeypatch, value):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell('text: str = "x"', metadata={"tags": ["parameters"]}),
+        nbformat.v4.new_code_cell("import pathlib\n"
+                                  "pathlib.Path('received.txt').write_text(text, "
+                                  "encoding='utf-8')"),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    path = tmp_path / "echo.ipynb"
+    nbformat.write(nb, path)
+    monkeypatch.chdir(tmp_path)
+    result = run_notebook(path, {"text": value}, update_index=False)
+    assert result.ok, result.manifest.get("error")
+    assert (result.run_dir / "received.txt").read_text(encoding="utf-8") == value
+    assert not list(tmp_path.rglob("pwned")) and not list(outputs_dir.rglob("pwned"))

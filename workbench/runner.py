@@ -39,7 +39,8 @@ from . import config
 from .config import RUN_DIR_ENV
 from .params import resolve_notebook, validate_parameters
 
-__all__ = ["RunResult", "run_notebook", "input_hashes", "package_versions", "file_sha256"]
+__all__ = ["RunResult", "run_notebook", "input_hashes", "package_versions", "file_sha256",
+           "cache_key", "publish_run", "finish_manifest", "remove_partial_runs"]
 
 _VERSIONED = ("workbench", "papermill", "nbconvert", "nbclient", "ipykernel", "pandas", "numpy",
               "scipy", "duckdb", "matplotlib", "seaborn", "geopandas")
@@ -104,9 +105,33 @@ def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
     tmp.replace(folder / "manifest.json")
 
 
+def _register_safe_translator() -> None:
+    """Make papermill write parameter values as Python literals built by ``repr``.
+
+    papermill's own translator quotes strings by escaping double quotes only,
+    so a value ending in a backslash, or holding ``\\"``, can close the string
+    and run code in the kernel.  ``repr`` always yields a literal that
+    evaluates back to the same string.
+    """
+    from papermill.translators import PythonTranslator, papermill_translators
+
+    class SafePythonTranslator(PythonTranslator):
+        @classmethod
+        def translate_str(cls, val: object) -> str:
+            return repr(str(val))
+
+        @classmethod
+        def translate_escaped_str(cls, val: object) -> str:
+            return repr(str(val))
+
+    papermill_translators.register("python", SafePythonTranslator)
+
+
 def _execute(source: Path, target: Path, parameters: dict[str, Any], work_dir: Path,
              progress: bool) -> None:
     import papermill as pm
+
+    _register_safe_translator()
 
     previous = os.environ.get(RUN_DIR_ENV)
     os.environ[RUN_DIR_ENV] = str(work_dir)  # inherited by the kernel process
@@ -132,9 +157,17 @@ def export_html(notebook: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
+def cache_key(notebook_sha256: str, parameters: dict[str, Any], inputs: dict[str, str],
+              versions: dict[str, str]) -> str:
+    """What makes two runs the same: notebook, parameters, input data and package version."""
+    payload = {"notebook": notebook_sha256, "parameters": parameters, "inputs": inputs,
+               "workbench": versions.get("workbench")}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
 def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None,
-                 from_cli: bool = False, progress: bool = False,
-                 update_index: bool = True) -> RunResult:
+                 from_cli: bool = False, progress: bool = False, update_index: bool = True,
+                 run_id: str | None = None, inputs: dict[str, str] | None = None) -> RunResult:
     """Validate parameters, execute the notebook and write its run folder.
 
     Parameters
@@ -147,6 +180,11 @@ def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None,
         Show papermill's cell progress bar.
     update_index : bool
         Rebuild ``outputs/index.html`` afterwards.
+    run_id : str, optional
+        Name of the run folder (batches use a stable one); an existing folder
+        of that name is replaced only once the new run is complete.
+    inputs : dict, optional
+        Precomputed :func:`input_hashes` (a batch hashes its inputs once).
 
     Raises
     ------
@@ -156,16 +194,13 @@ def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None,
     source = resolve_notebook(notebook)
     typed = validate_parameters(source, parameters or {}, from_cli=from_cli)
     started = datetime.now(UTC)
-    run_id = _run_id(source.stem, typed, started)
+    run_id = run_id or _run_id(source.stem, typed, started)
     final = config.paths().outputs / source.stem / run_id
     work = final.parent / f".{run_id}.partial"
+    if work.exists():
+        shutil.rmtree(work)  # debris of an interrupted attempt at this very run
     work.mkdir(parents=True)
-    manifest = {
-        "notebook": source.stem, "run_id": run_id, "status": "running",
-        "parameters": typed, "started": started.isoformat(), "host": socket.gethostname(),
-        "notebook_sha256": file_sha256(source), "inputs": input_hashes(),
-        "versions": package_versions(),
-    }
+    manifest = _start_manifest(source, typed, run_id, started, inputs)
     _write_manifest(work, manifest)
     executed = work / f"{source.stem}.ipynb"
     try:
@@ -176,16 +211,45 @@ def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None,
                         traceback=traceback.format_exc()[-8000:])
     if executed.exists():
         _export_report(executed, work, manifest)
+    finish_manifest(work, manifest, started)
+    publish_run(work, final)
+    if update_index:
+        from .site import write_index
+        write_index()
+    return RunResult(final, manifest["status"], manifest)
+
+
+def _start_manifest(source: Path, typed: dict[str, Any], run_id: str, started: datetime,
+                    inputs: dict[str, str] | None) -> dict[str, Any]:
+    versions = package_versions()
+    notebook_sha = file_sha256(source)
+    inputs = inputs if inputs is not None else input_hashes()
+    return {"notebook": source.stem, "run_id": run_id, "status": "running",
+            "parameters": typed, "started": started.isoformat(), "host": socket.gethostname(),
+            "notebook_sha256": notebook_sha, "inputs": inputs, "versions": versions,
+            "cache_key": cache_key(notebook_sha, typed, inputs, versions)}
+
+
+def finish_manifest(work: Path, manifest: dict[str, Any], started: datetime) -> None:
+    """Record the end time, duration and output files, and write the manifest."""
     manifest["finished"] = datetime.now(UTC).isoformat()
     manifest["duration_s"] = round((datetime.now(UTC) - started).total_seconds(), 3)
     manifest["outputs"] = sorted(str(f.relative_to(work)) for f in work.rglob("*")
                                  if f.is_file() and f.name != "manifest.json")
     _write_manifest(work, manifest)
-    work.rename(final)
-    if update_index:
-        from .site import write_index
-        write_index()
-    return RunResult(final, manifest["status"], manifest)
+
+
+def publish_run(work: Path, final: Path) -> None:
+    """Move a finished run folder into place, replacing an older run of the same name."""
+    if final.exists():
+        old = final.with_name(f".{final.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        final.rename(old)
+        work.rename(final)
+        shutil.rmtree(old)
+    else:
+        work.rename(final)
 
 
 def _export_report(executed: Path, work: Path, manifest: dict[str, Any]) -> None:
