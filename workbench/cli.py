@@ -88,6 +88,57 @@ def run(notebook: str, pairs: tuple[tuple[str, str], ...], parameters_file: str 
         sys.exit(1)
 
 
+def _pairs(items: tuple[str, ...], option: str) -> dict[str, object]:
+    parsed: dict[str, object] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise click.BadParameter(f"{item!r}: use NAME=VALUE", param_hint=option)
+        parsed[name] = "all" if value == "all" else value.split(",") if "," in value else value
+    return parsed
+
+
+@main.command()
+@click.argument("plan", required=False, type=click.Path(dir_okay=False))
+@click.option("--notebook", help="Shorthand: one notebook instead of a plan file.")
+@click.option("--each", multiple=True, metavar="NAME=VALUES",
+              help="Shorthand: one run per value (comma-separated, or 'all').")
+@click.option("-p", "--parameter", "fixed", multiple=True, metavar="NAME=VALUE",
+              help="Shorthand: a parameter for every run.")
+@click.option("-j", "--jobs", type=int, default=None, help="Runs at a time (default: cores).")
+@click.option("--force", is_flag=True, help="Rerun cached runs too.")
+@click.option("--retry-failed", is_flag=True, help="Run only the runs that failed last time.")
+@click.option("--dask", is_flag=True, help="Run on a local Dask cluster.")
+@click.option("--scheduler", help="Run on the Dask cluster at this address (tcp://host:port).")
+@click.option("--progress/--no-progress", default=True)
+@_friendly_errors
+def batch(plan: str | None, notebook: str | None, each: tuple[str, ...], fixed: tuple[str, ...],
+          jobs: int | None, force: bool, retry_failed: bool, dask: bool, scheduler: str | None,
+          progress: bool) -> None:
+    """Run a report set from PLAN (YAML) or the --notebook/--each shorthand."""
+    from .batch import expand_plan, load_plan, run_batch
+
+    if bool(plan) == bool(notebook):
+        raise click.UsageError("Give either a PLAN file or --notebook (not both).")
+    entries = load_plan(plan) if plan else [{
+        "notebook": notebook, "each": _pairs(each, "--each"),
+        "parameters": _pairs(fixed, "-p"), "from_cli": True}]
+    runs = expand_plan(entries)
+    try:
+        result = run_batch(runs, jobs, force, retry_failed, dask, scheduler, progress)
+    except KeyboardInterrupt:
+        click.echo("Interrupted: completed runs are kept; unfinished ones were removed.",
+                   err=True)
+        sys.exit(130)
+    shown = result.table.drop(columns=["error"]).to_string(index=False)
+    click.echo(shown)
+    click.echo(repr(result))
+    for row in result.table[result.table["outcome"] == "failed"].itertuples():
+        click.echo(f"failed: {row.notebook}/{row.run_id}: {row.error}", err=True)
+    if not result.ok:
+        sys.exit(1)
+
+
 @main.command()
 def index() -> None:
     """Rebuild outputs/index.html from the run manifests."""
@@ -106,6 +157,20 @@ def info() -> None:
         click.echo(f"{key:<11} {value}")
     for key, value in package_versions().items():
         click.echo(f"{key:<11} {value}")
+
+
+@main.command("compile")
+@click.option("--year", required=True, type=int, help="Year of the compilation.")
+@click.option("--db", "database", default=None, type=click.Path(dir_okay=False),
+              help="Monitoring database (default: the configured one).")
+@click.option("--out", "out_dir", default=None, type=click.Path(file_okay=False),
+              help="Folder for <year>/ (default: outputs/compilation).")
+@_friendly_errors
+def compile_(year: int, database: str | None, out_dir: str | None) -> None:
+    """Write the annual children's statistical compilation (XLSX + CSV) for YEAR."""
+    from .compile import compile_year
+
+    click.echo(compile_year(year, database, out_dir).folder)
 
 
 main.add_command(db)

@@ -60,17 +60,52 @@ def _links(run: pd.Series) -> str:
     return " · ".join(links)
 
 
-def _row(run: pd.Series) -> str:
-    params = ", ".join(f"{html.escape(str(k))}={html.escape(str(v))}"
-                       for k, v in run["parameters"].items()) or "—"
+# Parameters that organise a report set, shown as their own columns in this order.
+GROUPING = ("domain", "region", "focus_region", "year", "evaluation", "lang")
+
+
+def _cell(name: str, value: object, names: dict[str, str]) -> str:
+    text = str(value)
+    if name in ("region", "focus_region") and text in names:
+        text = f"{names[text]} {text}"
+    return html.escape(text)
+
+
+def _row(run: pd.Series, columns: list[str], names: dict[str, str]) -> str:
+    params = run["parameters"]
+    others = ", ".join(f"{html.escape(str(k))}={html.escape(str(v))}"
+                       for k, v in params.items() if k not in columns) or ""
     status = run["status"]
     label = f"{_STATUS_ZH.get(status, status)} {status}"
     error = f"<div class='error'>{html.escape(run['error'][:300])}</div>" if run["error"] else ""
-    return (f"<tr class='{status}'><td>{html.escape(run['run_id'])}</td>"
-            f"<td class='status'>{label}{error}</td><td>{params}</td>"
-            f"<td>{html.escape(str(run['started'])[:19])}</td>"
+    grouped = "".join(f"<td>{_cell(c, params.get(c, ''), names)}</td>" for c in columns)
+    return (f"<tr class='{status}'>{grouped}<td class='status'>{label}{error}</td>"
+            f"<td>{others}</td><td>{html.escape(str(run['started'])[:19])}</td>"
             f"<td>{run['duration_s'] if run['duration_s'] is not None else ''}</td>"
             f"<td>{_links(run)}</td></tr>")
+
+
+def _region_names() -> dict[str, str]:
+    try:
+        from .regions import load_regions
+
+        return load_regions().names("zh").to_dict()
+    except Exception:  # the index must render even without the data folder
+        return {}
+
+
+def _section(notebook: str, group: pd.DataFrame, names: dict[str, str]) -> str:
+    present = {k for p in group["parameters"] for k in p}
+    columns = [c for c in GROUPING if c in present]
+    order = group.assign(**{f"_{c}": group["parameters"].map(lambda p, c=c: str(p.get(c, "")))
+                            for c in columns})
+    order = order.sort_values([f"_{c}" for c in columns] + ["started"],
+                              ascending=[True] * len(columns) + [False])
+    rows = "".join(_row(r, columns, names) for _, r in order.iterrows())
+    heads = "".join(f"<th>{html.escape(c)}</th>" for c in columns)
+    return (f"<h2 id='{html.escape(notebook)}'>{html.escape(notebook)} ({len(group)})</h2>"
+            f"<table><tr>{heads}<th>状态 Status</th><th>其他参数 Other parameters</th>"
+            f"<th>开始 Started (UTC)</th><th>秒 s</th><th>文件 Files</th></tr>{rows}</table>")
 
 
 _STYLE = """
@@ -87,19 +122,19 @@ def write_index(outputs: Path | None = None) -> Path:
     base = outputs or config.paths().outputs
     base.mkdir(parents=True, exist_ok=True)
     runs = collect_runs(base)
-    sections = []
-    for notebook, group in runs.groupby("notebook", sort=True):
-        rows = "".join(_row(r) for _, r in group.iterrows())
-        sections.append(
-            f"<h2 id='{html.escape(notebook)}'>{html.escape(notebook)} ({len(group)})</h2>"
-            "<table><tr><th>运行 Run</th><th>状态 Status</th><th>参数 Parameters</th>"
-            f"<th>开始 Started (UTC)</th><th>秒 s</th><th>文件 Files</th></tr>{rows}</table>")
-    body = "".join(sections) or "<p>尚无运行记录。No runs yet.</p>"
+    names = _region_names()
+    sections = [_section(nb, group, names) for nb, group in runs.groupby("notebook", sort=True)]
+    toc = " · ".join(f"<a href='#{html.escape(nb)}'>{html.escape(nb)}</a>"
+                     for nb in sorted(set(runs["notebook"])))
+    counts = runs["status"].value_counts().to_dict()
+    summary = ", ".join(f"{_STATUS_ZH.get(k, k)} {k} {v}" for k, v in sorted(counts.items()))
+    body = (f"<p>{toc}</p>" + "".join(sections)) if sections else \
+        "<p>尚无运行记录。No runs yet.</p>"
     page = (f"<!DOCTYPE html><html lang='zh'><head><meta charset='utf-8'>"
             f"<title>儿童发展监测报告 Children's development monitoring reports</title>"
             f"<style>{_STYLE}</style></head><body>"
             f"<h1>儿童发展监测报告<br><small>Children's development monitoring reports</small></h1>"
-            f"<p>{len(runs)} runs</p>{body}</body></html>")
+            f"<p>{len(runs)} runs: {summary}</p>{body}</body></html>")
     target = base / "index.html"
     tmp = base / ".index.html.tmp"
     tmp.write_text(page, encoding="utf-8")
