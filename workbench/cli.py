@@ -139,6 +139,34 @@ def batch(plan: str | None, notebook: str | None, each: tuple[str, ...], fixed: 
         sys.exit(1)
 
 
+@main.group("export")
+def export_() -> None:
+    """Extracts for partners (microdata with disclosure control)."""
+
+
+@export_.command("microdata")
+@click.option("--input", "source", type=click.Path(exists=True, dir_okay=False),
+              help="Microdata file (default: the demo survey).")
+@click.option("--quasi", required=True, help="Quasi-identifiers, comma-separated.")
+@click.option("--k", "k", default=5, show_default=True, type=int)
+@click.option("-o", "--output", type=click.Path(file_okay=False), help="Folder to create.")
+@_friendly_errors
+def export_microdata(source: str | None, quasi: str, k: int, output: str | None) -> None:
+    """Write a k-anonymous extract without identifiers, and the report of changes."""
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from .config import paths
+    from .demo import load_survey
+    from .privacy import load_microdata, write_k_anonymous_extract
+
+    data = load_microdata(source, identifiers="keep") if source else load_survey()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    target = Path(output) if output else paths().outputs / "exports" / f"microdata-{stamp}"
+    out = write_k_anonymous_extract(data, [q.strip() for q in quasi.split(",")], k, target)
+    click.echo(out)
+
+
 @main.command()
 def index() -> None:
     """Rebuild outputs/index.html from the run manifests."""
