@@ -179,6 +179,7 @@ SEMANTIC_PARAMETERS: dict[str, Callable[[], list[str]]] = {
     "region": _region_codes, "regions": _region_codes, "focus_region": _region_codes,
     "domain": _domains, "domains": _domains,
     "lang": lambda: list(config.LANGS),
+    "evaluation": lambda: ["annual", "midterm", "final"],
     "year": _years, "years": _years, "base_year": _years,
 }
 _ALL = "all"  # a list parameter may say "all"
