@@ -6,8 +6,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO_DB := data/demo/monitoring.duckdb
-# The notebooks `make demo` runs on the demo data (the standard report set).
-STANDARD_NOTEBOOKS := getting_started
+# The standard report set `make demo` runs on the demo data.
+STANDARD_PLAN := notebooks/plans/standard.yaml
 PYTEST_FLAGS ?=
 
 .PHONY: help demo test test-slow lab lint format benchmark clean clean-outputs
@@ -31,10 +31,8 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 $(DEMO_DB): $(VENV)/.installed workbench/demo.py data/catalogue/indicators.csv data/regions/regions.csv
 	$(BIN)/workbench demo --force
 
-demo: $(DEMO_DB) ## Install, build the demo database and run the standard notebooks
-	@for nb in $(STANDARD_NOTEBOOKS); do \
-	  $(BIN)/workbench run $$nb --no-progress -p lang zh || exit 1; \
-	done
+demo: $(DEMO_DB) ## Install, build the demo database and run the standard report set
+	$(BIN)/workbench batch $(STANDARD_PLAN)
 	@echo ""
 	@echo "Reports: $(CURDIR)/outputs/index.html"
 

@@ -59,13 +59,21 @@ class Report:
 
     def table(self, df: pd.DataFrame, name: str, title: str | None = None,
               notes: list[str] | None = None, translate: bool = True,
-              display: bool = True) -> None:
+              display: bool = True, counts: str | None = None,
+              frequency: bool = False) -> None:
         """Publish a table: show it, and save CSV (UTF-8 with BOM) and formatted XLSX.
 
+        Every table passes through disclosure control first
+        (:mod:`workbench.disclosure`): with ``counts`` (default: a column named
+        ``n``, the respondents behind each row) estimates resting on too few
+        children are suppressed and those with a CV above 30 % flagged; with
+        ``frequency=True`` the cells are counts of children and get primary
+        and secondary suppression.  Columns holding identifiers are refused.
         Column names found in the label dictionary are translated to
         ``lang`` when ``translate`` is true.
         """
         _check_name(name)
+        df, notes = _disclosure_control(df, counts, frequency, self.lang, notes)
         shown = df.rename(columns=lambda c: label("column", c, self.lang)) if translate else df
         if self.out_dir is not None:
             folder = self.out_dir / "tables"
@@ -107,6 +115,33 @@ def start(lang: str = "zh", save_to: str | Path | None = None) -> Report:
     set_theme()
     target = save_to or os.environ.get(RUN_DIR_ENV)
     return Report(lang=lang, out_dir=Path(target) if target else None)
+
+
+def _disclosure_control(df: pd.DataFrame, counts: str | None, frequency: bool, lang: str,
+                        notes: list[str] | None) -> tuple[pd.DataFrame, list[str] | None]:
+    from .disclosure import control_estimates, footnotes, suppress_frequencies
+    from .privacy import detect_identifiers
+
+    # by content only: a column called "name" holding indicator names is fine to publish
+    found = detect_identifiers(df)
+    direct = found[found["found_by"].str.contains("content")] if len(found) else found
+    if len(direct):
+        raise WorkbenchError(
+            f"Refusing to publish identifier column(s): {', '.join(map(str, direct['column']))}",
+            f"拒绝发布含身份信息的列：{', '.join(map(str, direct['column']))}")
+    extra: list[str] = []
+    if frequency:
+        result = suppress_frequencies(df.set_index(df.columns[0]) if not
+                                      pd.api.types.is_numeric_dtype(df[df.columns[0]]) else df)
+        published = result.published()
+        df = published.reset_index() if published.index.name else published
+        if result.suppressed.to_numpy().any():
+            extra = footnotes(lang, result.threshold, bool(result.secondary.to_numpy().any()))
+    else:
+        column = counts or ("n" if "n" in df.columns else None)
+        if column is not None:
+            df, extra = control_estimates(df, counts=column, lang=lang)
+    return df, [*(notes or []), *extra] or None
 
 
 def _check_name(name: str) -> None:
