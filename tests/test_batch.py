@@ -153,3 +153,23 @@ def test_runs_on_a_dask_scheduler_address(outputs_dir, toy):
         assert result.counts() == {"completed": 2}
     finally:
         cluster.close()
+
+
+@pytest.mark.parametrize("value", ["../../etc", "/abs/path", "a/b\\c", "..", "和平 区;rm -rf"])
+def test_run_folders_stay_inside_outputs(outputs_dir, tmp_path, value):
+    nb = _notebook(tmp_path / "paths.ipynb", "print(lang)")
+    src = nb.read_text().replace('lang: str = \\"zh\\"', 'lang: str = \\"zh\\"\\nlabel: str = \\"x\\"')
+    nb.write_text(src)
+    runs = expand_plan([{"notebook": str(nb), "parameters": {"label": value}}])
+    folder = runs[0].folder.resolve()
+    assert folder.parent == (outputs_dir / "paths").resolve()
+    assert "/" not in runs[0].run_id and ".." not in runs[0].run_id
+
+
+def test_run_id_cannot_escape(outputs_dir, toy):
+    from workbench.runner import run_notebook
+
+    for bad in ("../escape", "a/b", "/abs", ".."):
+        with pytest.raises(ParameterError):
+            run_notebook(toy, {}, run_id=bad)
+    assert list(outputs_dir.iterdir()) == []

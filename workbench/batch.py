@@ -110,7 +110,9 @@ def _slug(parameters: dict[str, Any]) -> str:
     parts = [f"{k}={v}" for k, v in sorted(parameters.items())
              if isinstance(v, str | int | float) and len(str(v)) <= 24]
     text = "_".join(parts) or "default"
-    return "".join(c if c.isalnum() or c in "=_-." else "-" for c in text)[:120]
+    # only plain characters, and no "..": a folder name, never a path
+    safe = "".join(c if (c.isascii() and c.isalnum()) or c in "=_-." else "-" for c in text)
+    return safe.replace("..", "-")[:120].lstrip(".-") or "run"
 
 
 def expand_plan(entries: list[dict[str, Any]],

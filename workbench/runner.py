@@ -37,6 +37,7 @@ from typing import Any
 
 from . import config
 from .config import RUN_DIR_ENV
+from .errors import ParameterError
 from .params import resolve_notebook, validate_parameters
 
 __all__ = ["RunResult", "run_notebook", "input_hashes", "package_versions", "file_sha256",
@@ -157,6 +158,15 @@ def export_html(notebook: Path, target: Path) -> None:
     target.write_text(body, encoding="utf-8")
 
 
+def _check_run_id(run_id: str) -> None:
+    """A run folder name is one plain path component: nothing can land outside outputs/."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9=_.\-]{0,159}", run_id) or ".." in run_id:
+        raise ParameterError(f"Invalid run id {run_id!r}: letters, digits, '=', '_', '-', '.'",
+                             f"运行编号 {run_id!r} 不合法")
+
+
 def cache_key(notebook_sha256: str, parameters: dict[str, Any], inputs: dict[str, str],
               versions: dict[str, str]) -> str:
     """What makes two runs the same: notebook, parameters, input data and package version."""
@@ -195,6 +205,7 @@ def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None,
     typed = validate_parameters(source, parameters or {}, from_cli=from_cli)
     started = datetime.now(UTC)
     run_id = run_id or _run_id(source.stem, typed, started)
+    _check_run_id(run_id)
     final = config.paths().outputs / source.stem / run_id
     work = final.parent / f".{run_id}.partial"
     if work.exists():
