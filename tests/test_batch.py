@@ -14,10 +14,10 @@ from workbench.batch import expand_plan, run_batch, run_status
 from workbench.errors import ParameterError, WorkbenchError
 
 
-def _notebook(path, body):
+def _notebook(path, body, extra=""):
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell('lang: str = "zh"  # language\nwait: float = 0.0  # seconds\n'
-                                  'fail: bool = False  # raise on purpose',
+                                  'fail: bool = False  # raise on purpose' + extra,
                                   metadata={"tags": ["parameters"]}),
         nbformat.v4.new_code_cell(body),
     ])
@@ -157,9 +157,7 @@ def test_runs_on_a_dask_scheduler_address(outputs_dir, toy):
 
 @pytest.mark.parametrize("value", ["../../etc", "/abs/path", "a/b\\c", "..", "和平 区;rm -rf"])
 def test_run_folders_stay_inside_outputs(outputs_dir, tmp_path, value):
-    nb = _notebook(tmp_path / "paths.ipynb", "print(lang)")
-    src = nb.read_text().replace('lang: str = \\"zh\\"', 'lang: str = \\"zh\\"\\nlabel: str = \\"x\\"')
-    nb.write_text(src)
+    nb = _notebook(tmp_path / "paths.ipynb", "print(lang)", '\nlabel: str = "x"  # any text')
     runs = expand_plan([{"notebook": str(nb), "parameters": {"label": value}}])
     folder = runs[0].folder.resolve()
     assert folder.parent == (outputs_dir / "paths").resolve()

@@ -194,3 +194,17 @@ def test_small_number_guard_on_unusual_change(catalogue):
     unusual = set(w.loc[w["kind"] == "unusual_change", "region"])
     assert "210191" in unusual and "210190" not in unusual
 
+
+
+def test_a_district_and_domain_without_warnings_gives_an_empty_table():
+    import workbench
+    from workbench import monitor
+
+    cat = workbench.load_catalogue()
+    with workbench.connect() as db:
+        obs = db.observations(indicators=list(cat.in_domain("safety")["code"]),
+                              regions=["210113"], breakdown=None)
+    warnings = monitor.early_warnings(obs, cat, 2025, "zh")
+    assert "reason" in warnings.columns
+    assert monitor.format_warnings(warnings, cat, workbench.load_regions().names("zh"),
+                                   "zh") is not None

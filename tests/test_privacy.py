@@ -58,7 +58,7 @@ def test_detection_by_name_and_by_content():
 
 
 def test_demo_survey_loses_its_identifiers_on_load():
-    raw = load_survey()
+    raw = load_survey(identifiers="keep")
     protected = protect_identifiers(raw)
     for column in ("name", "id_number", "guardian_phone"):
         assert column not in protected.columns
@@ -97,13 +97,13 @@ def test_keep_is_explicit_and_recorded():
 
 def test_load_microdata_reads_and_protects(tmp_path):
     path = tmp_path / "survey.csv"
-    load_survey().head(50).to_csv(path, index=False)
+    load_survey(identifiers="keep").head(50).to_csv(path, index=False)
     data = load_microdata(path)
     assert "id_number" not in data and "name" not in data and len(data) == 50
 
 
 def test_k_anonymity_holds_after_export(tmp_path):
-    survey = load_survey()
+    survey = load_survey(identifiers="keep")
     qis = ["district", "sex", "age", "psu"]
     out = write_k_anonymous_extract(survey, qis, 5, tmp_path / "extract")
     data = pd.read_parquet(out / "microdata.parquet")

@@ -1282,9 +1282,18 @@ def _demo_file(name: str) -> Path:
     return path
 
 
-def load_survey() -> pd.DataFrame:
-    """The demo special-survey microdata (synthetic; includes fictitious identifiers)."""
-    frame = pd.read_parquet(_demo_file("child_survey_2025.parquet"))
+def load_survey(identifiers: str = "drop") -> pd.DataFrame:
+    """The demo special-survey microdata (synthetic), identifiers removed on load.
+
+    The file carries fictitious names, ID numbers and phone numbers so that
+    data protection has something to find; as with any microdata they are
+    dropped (and ``child_id`` pseudonymised) unless ``identifiers="keep"``
+    is asked for explicitly (see :func:`workbench.privacy.protect_identifiers`).
+    """
+    from .privacy import protect_identifiers
+
+    frame = protect_identifiers(pd.read_parquet(_demo_file("child_survey_2025.parquet")),
+                                identifiers)
     frame.attrs.update(synthetic=True, note=SYNTHETIC_NOTE)
     return frame
 

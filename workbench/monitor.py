@@ -672,6 +672,8 @@ def _guard_yoy(u: pd.DataFrame, obs: pd.DataFrame, pool: pd.DataFrame,
 
 def _reasons(w: pd.DataFrame, lang: str) -> pd.Series:
     zh = check_lang(lang) == "zh"
+    if w.empty:  # no warnings: string arithmetic on empty float columns would fail
+        return pd.Series(dtype=object, index=w.index)
     fmt = lambda x: "" if pd.isna(x) else f"{x:.4g}"  # noqa: E731
     tgt = w["target_op"].fillna("") + " " + w["target"].map(fmt) + \
         np.where(w["target_prov"] == "P", "*", "")
