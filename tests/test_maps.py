@@ -1,0 +1,113 @@
+"""Maps and Moran's I: the published stl value, bad input, Chinese labels in the PNG."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench import maps
+from workbench.errors import WorkbenchError
+
+MORAN_STL_HR8893 = 0.24365582621771659  # esda Moran docs: stl.gal, row-standardised
+
+
+def _libpysal_example(name: str) -> str:
+    examples = pytest.importorskip("libpysal.examples")
+    try:
+        return examples.get_path(name)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not bundled offline"
+        pytest.skip(f"libpysal example {name} not bundled offline: {exc}")
+
+
+@pytest.fixture(scope="module")
+def stl():
+    import geopandas as gpd
+
+    gdf = gpd.read_file(_libpysal_example("stl_hom.shp"))
+    return gdf.set_crs("EPSG:4326")  # the shipped shapefile has no .prj
+
+
+@pytest.fixture(scope="module")
+def boundaries():
+    from workbench.geo import load_boundaries
+
+    return load_boundaries()
+
+
+def test_morans_i_matches_published_stl_value(stl):
+    import libpysal
+
+    w = libpysal.io.open(_libpysal_example("stl.gal")).read()
+    res = maps.morans_i(stl, "HR8893", weights=w)
+    assert pytest.approx(MORAN_STL_HR8893, rel=1e-12) == res.I
+    assert res.expected == pytest.approx(-1 / 77)
+    assert res.n == 78 and 0 < res.p_value < 0.01 and res.z > 2
+
+
+def test_published_gal_is_rook_contiguity_of_the_shapes(stl):
+    # the published "queen" stl.gal equals rook contiguity computed from the shapefile;
+    # queen from the shapes adds 8 corner links and gives a different I
+    rook = maps.morans_i(stl, "HR8893", weights="rook")
+    assert pytest.approx(MORAN_STL_HR8893, rel=1e-12) == rook.I
+    queen = maps.morans_i(stl, "HR8893", weights="queen")
+    assert pytest.approx(0.19502415662659597, rel=1e-9) == queen.I
+    assert "queen" in repr(queen)
+
+
+def test_morans_i_refuses_nan_and_few_regions(boundaries):
+    gdf = boundaries.assign(v=np.arange(13.0))
+    gdf.loc[gdf["code"] == "210103", "v"] = np.nan
+    with pytest.raises(WorkbenchError, match="210103"):
+        maps.morans_i(gdf, "v")
+    with pytest.raises(WorkbenchError, match="at least 3 regions"):
+        maps.morans_i(boundaries.head(2).assign(v=[1.0, 2.0]), "v")
+    with pytest.raises(WorkbenchError, match="queen, rook"):
+        maps.morans_i(boundaries.assign(v=1.0), "v", weights="knn")
+    with pytest.raises(WorkbenchError, match="not found"):
+        maps.morans_i(boundaries, "nope")
+
+
+def test_region_codes_not_in_boundary_file_listed_by_name(boundaries):
+    values = pd.Series({"210102": 1.0, "210103": 2.0})
+    with pytest.raises(WorkbenchError, match="210103 沈河区"):
+        maps.join_values(boundaries[boundaries["code"] != "210103"], values)
+
+
+@pytest.mark.filterwarnings("ignore:.crs. was not provided")
+def test_boundary_without_crs(boundaries, tmp_path, stl):
+    with pytest.raises(WorkbenchError, match="CRS"):
+        maps.join_values(boundaries.set_crs(None, allow_override=True), pd.Series(dtype=float))
+    from workbench.geo import load_boundaries
+
+    path = tmp_path / "nocrs.shp"
+    stl[["FIPS", "geometry"]].set_crs(None, allow_override=True).to_file(path)
+    with pytest.raises(WorkbenchError, match="no coordinate reference system"):
+        load_boundaries(path)
+
+
+def test_choropleth_renders_chinese_names_and_hatch(boundaries, tmp_path):
+    from workbench.plots import set_theme
+
+    set_theme()
+    gdf = boundaries.assign(v=np.linspace(1, 13, 13))
+    gdf.loc[0, "v"] = np.nan
+    fig = maps.choropleth_map(gdf, "v", "测试地图", scheme="quantiles", k=4, lang="zh")
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert "和平区" in texts
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "无数据" in legend and len(legend) == 5
+    fig.savefig(tmp_path / "map.png")
+    assert (tmp_path / "map.png").stat().st_size > 10_000
+    en = maps.choropleth_map(gdf, "v", "test", scheme="equal_interval", k=3, lang="en")
+    assert "no data" in [t.get_text() for t in en.legends[0].get_texts()]
+
+
+def test_small_multiples_share_breaks(boundaries):
+    values = pd.DataFrame({"region": np.tile(boundaries["code"], 2),
+                           "year": np.repeat([2020, 2025], 13),
+                           "value": np.arange(26.0)})
+    fig = maps.small_multiples(boundaries, values, "x", ncols=2, lang="en")
+    assert [ax.get_title() for ax in fig.axes[:2]] == ["2020", "2025"]
+    with pytest.raises(WorkbenchError, match="natural_breaks"):
+        maps.choropleth_map(boundaries.assign(v=1.0), "v", scheme="jenks")
