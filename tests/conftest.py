@@ -56,6 +56,15 @@ def empty_db(tmp_path, catalogue, regions):
     db.close()
 
 
+def libpysal_example(name: str) -> str:
+    """Path of an example data set bundled with libpysal, or skip the test with the reason."""
+    examples = pytest.importorskip("libpysal.examples")
+    try:
+        return examples.get_path(name)
+    except Exception as exc:  # noqa: BLE001 - any failure means "not bundled offline"
+        pytest.skip(f"libpysal example {name} not bundled offline: {exc}")
+
+
 def reference_dir(name: str) -> Path:
     """A folder of ../shared/reference, or skip the test with the reason."""
     folder = REFERENCE / name

@@ -6,18 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import libpysal_example as _libpysal_example
 from workbench import compare
 from workbench.errors import WorkbenchError
 
 GINI_MEXICO_1940 = 0.35372371173452849  # PySAL inequality docs, mexico.csv pcgdp1940
-
-
-def _libpysal_example(name: str) -> str:
-    examples = pytest.importorskip("libpysal.examples")
-    try:
-        return examples.get_path(name)
-    except Exception as exc:  # noqa: BLE001 - any failure means "not bundled offline"
-        pytest.skip(f"libpysal example {name} not bundled offline: {exc}")
 
 
 @pytest.fixture(scope="module")

@@ -45,6 +45,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+# one definition of the resident ID check digit (ISO 7064 MOD 11-2), shared with the detector
+from .privacy import _ID_CHECK, _ID_WEIGHTS
+
 __all__ = [
     "SYNTHETIC_NOTE", "AGE_GROUPS", "YEARS", "SURVEY_AGE_GROUPS", "DEFAULT_SEED",
     "LIKERT_LABELS", "MULTI_RESPONSE", "OBSERVATION_COLUMNS", "SURVEY_COLUMNS",
@@ -141,8 +144,6 @@ _SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗�
                  "江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴孔汤")
 _GIVEN = {"male": list("浩宇轩子涵俊博文杰明辰泽一睿然嘉思航铭晨阳鹏昊天磊伟鑫凯诚奕"),
           "female": list("欣怡梓涵雨萱诗琪子佳悦思梦雅静可馨婷瑶琳妍彤慧颖晴语若安芷")}
-_ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
-_ID_CHECK = np.array(list("10X98765432"))
 
 
 # -- the container ----------------------------------------------------------------------
