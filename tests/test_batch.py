@@ -72,7 +72,7 @@ def test_a_failing_run_does_not_stop_the_others(outputs_dir, toy):
     result = run_batch(runs, jobs=2, progress=False)
     assert not result.ok
     outcomes = dict(zip(result.table["fail"], result.table["outcome"], strict=True))
-    assert outcomes == {False: "completed", True: "failed"}
+    assert outcomes == {"False": "completed", "True": "failed"}
     failed = next(r for r in runs if r.parameters["fail"])
     manifest = json.loads((failed.folder / "manifest.json").read_text())
     assert manifest["status"] == "failed" and "planted failure" in manifest["error"]

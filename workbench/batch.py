@@ -349,9 +349,10 @@ def run_batch(runs: list[RunSpec], jobs: int | None = None, force: bool = False,
         if bar is not None:
             bar.close()
         write_index()
-    rows = [{"notebook": r.notebook, "run_id": r.run_id, "outcome": outcome, "error": "",
-             **r.parameters} for r, outcome in skipped]
-    rows += [{"notebook": r.notebook, "run_id": r.run_id, "outcome": outcome, "error": error,
-              **r.parameters} for r, outcome, error in done]
-    table = pd.DataFrame(rows).sort_values(["notebook", "run_id"], ignore_index=True)
+    rows = [(r, outcome, "") for r, outcome in skipped] + done
+    # parameters as text: runs of different notebooks have different parameters
+    table = pd.DataFrame([{"notebook": r.notebook, "run_id": r.run_id, "outcome": outcome,
+                           "error": error, **{k: str(v) for k, v in r.parameters.items()}}
+                          for r, outcome, error in rows])
+    table = table.fillna("").sort_values(["notebook", "run_id"], ignore_index=True)
     return BatchResult(table, time.perf_counter() - started)
