@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
 import papermill as pm
+from _common import empty_notebook
 
 from workbench import config
 from workbench.batch import expand_plan, run_batch
@@ -45,11 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench_batch_"))
     os.environ["WORKBENCH_OUTPUTS"] = str(tmp / "outputs")
-    empty = tmp / "empty.ipynb"
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nbformat.write(nb, empty)
+    empty = empty_notebook(tmp / "empty.ipynb")
     each = ({"domain": "all", "region": "all"} if args.notebook == "topic_report"
             else {"focus_region": "all"})
     runs = expand_plan([{"notebook": args.notebook, "each": each,

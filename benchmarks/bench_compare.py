@@ -20,23 +20,13 @@ Run: ``.venv/bin/python benchmarks/bench_compare.py [--regions 3000] [--draws 10
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 import pandas as pd
+from _common import timed as _timed
 
 from workbench import compare
 from workbench.catalogue import Catalogue, load_catalogue
-
-
-def _timed(func, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def _catalogue() -> Catalogue:

@@ -17,26 +17,16 @@ Run: ``.venv/bin/python benchmarks/bench_monitor.py [--repeat 3] [--scale 10]``
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 
 import numpy as np
 import pandas as pd
+from _common import timed as _timed
 
 from workbench import connect, load_catalogue
 from workbench.i18n import DIMENSIONS
 from workbench.monitor import assess, early_warnings
 
 KEYS = ["indicator", "region", *DIMENSIONS]
-
-
-def _timed(func, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = func()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def _growth(v1: float, v0: float, t1: float, t0: float) -> float:

@@ -23,8 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-import nbformat
 import papermill as pm
+from _common import empty_notebook
 
 from workbench import config
 from workbench.runner import run_notebook
@@ -45,11 +45,7 @@ def main() -> None:
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench_runner_"))
     os.environ["WORKBENCH_OUTPUTS"] = str(tmp / "outputs")
-    empty = tmp / "empty.ipynb"
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("pass")])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nbformat.write(nb, empty)
+    empty = empty_notebook(tmp / "empty.ipynb")
     source = config.paths().notebooks / "getting_started.ipynb"
 
     results = {

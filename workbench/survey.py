@@ -477,18 +477,7 @@ class SurveyDesign:
         y, vy = self._variable(numerator, na_rm)
         x, vx = self._variable(denominator, na_rm)
         dom, labels = self._domains(by, vy & vx, na_rm)
-        k, w, inside = len(labels), self._wd(), dom >= 0
-        dc = np.where(inside, dom, 0)
-
-        def point(wt):
-            wt = np.where(inside, wt, 0.0)
-            return np.bincount(dc, wt * y, minlength=k) / np.bincount(dc, wt * x, minlength=k)
-
-        est = point(w)
-        big_x = np.bincount(dc, np.where(inside, w * x, 0), minlength=k)
-        cov = self._cov(w, point, [(w * (y - est[dc] * x) / big_x[dc], dom, k)])
-        return self._table(labels, est, cov, np.bincount(dc[inside], minlength=k),
-                           {"variable": f"{numerator}/{denominator}"})
+        return self._ratio_arrays(y, x, dom, labels, f"{numerator}/{denominator}")
 
     def quantile(self, variable: str, probs=(0.5,), by=None, na_rm: bool = False) -> pd.DataFrame:
         """Quantiles with Woodruff intervals (R ``svyquantile``, ``qrule="math"``).
