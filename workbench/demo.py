@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 # one definition of the resident ID check digit (ISO 7064 MOD 11-2), shared with the detector
+from .catalogue import AGE_GROUPS, UNIT_SCALE
 from .privacy import _ID_CHECK, _ID_WEIGHTS
 
 __all__ = [
@@ -63,7 +64,6 @@ SYNTHETIC_NOTE: dict[str, str] = {
           "are fictitious.",
 }
 DEFAULT_SEED = 20211231
-AGE_GROUPS = ("0-2", "3-5", "6-11", "12-14", "15-17")
 SURVEY_AGE_GROUPS = ("3-5", "6-11", "12-14", "15-17")
 YEARS = range(2020, 2026)
 TARGET_YEAR = 2030
@@ -91,8 +91,8 @@ SURVEY_COLUMNS = [*_DESIGN_COLUMNS, "height_cm", "weight_kg", "myopia", "overwei
 _CATALOGUE_COLUMNS = ["code", "unit", "direction", "target_type", "baseline_2020",
                       "target_2030_op", "target_2030", "disaggregations", "age_groups",
                       "denominator", "source_type"]
-_SCALE = {"percent": 100.0, "per_1000": 1e3, "per_10000": 1e4, "per_100000": 1e5,
-          "per_1000_children": 1e3, "per_1000_population": 1e3}
+# the ratio units of the catalogue (count, money and binary units have no scale)
+_SCALE = {unit: scale for unit, scale in UNIT_SCALE.items() if not np.isnan(scale)}
 _AGE_BOUNDS = {"0-2": (0, 2), "3-5": (3, 5), "6-11": (6, 11), "12-14": (12, 14),
                "15-17": (15, 17)}
 _SCHOOL_AGES = ("6-11", "12-14", "15-17")
