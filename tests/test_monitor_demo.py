@@ -206,5 +206,6 @@ def test_a_district_and_domain_without_warnings_gives_an_empty_table():
                               regions=["210113"], breakdown=None)
     warnings = monitor.early_warnings(obs, cat, 2025, "zh")
     assert "reason" in warnings.columns
-    assert monitor.format_warnings(warnings, cat, workbench.load_regions().names("zh"),
-                                   "zh") is not None
+    assert warnings["reason"].map(lambda r: isinstance(r, str)).all()
+    table = monitor.format_warnings(warnings, cat, workbench.load_regions().names("zh"), "zh")
+    assert len(table) == len(warnings)

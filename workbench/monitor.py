@@ -52,9 +52,8 @@ __all__ = [
     "Progress", "assess_progress", "target_status", "fit_trend", "assess", "early_warnings",
     "evaluation_summary", "latest_by_region", "data_gaps", "status_heatmap",
     "trend_to_target_chart", "status_label", "evaluation_target_year", "select_regions",
-    "format_status", "format_warnings", "warning_counts", "totals", "METHODS", "SCALES",
-    "EVALUATIONS",
-    "STATUS_GROUPS", "WARNING_KINDS",
+    "format_status", "format_warnings", "format_districts", "format_gaps", "warning_counts",
+    "totals", "METHODS", "SCALES", "EVALUATIONS", "STATUS_GROUPS", "WARNING_KINDS",
 ]
 
 METHODS = ("opensdg", "unsd")
@@ -926,6 +925,27 @@ def format_warnings(warnings: pd.DataFrame, catalogue: Catalogue, names: pd.Seri
         label("column", "responsible_unit", lang):
             w["responsible_unit"].map(_unit_names(lang)).fillna(w["responsible_unit"]).to_numpy(),
     })
+
+
+def format_districts(latest: pd.DataFrame, names: pd.Series, region: str,
+                     lang: str = "zh") -> pd.DataFrame:
+    """Latest values (:func:`latest_by_region`) as indicators x districts, plus the focus
+    region's rank in the last column."""
+    wide = latest.pivot(index="indicator", columns="region", values="value").round(2)
+    wide = wide.rename(columns=names)
+    rank_label = ("本区排名" if check_lang(lang) == "zh" else "Rank of ") + names[region]
+    wide[rank_label] = latest[latest["region"] == region].set_index("indicator")["rank"]
+    return wide.reset_index()
+
+
+def format_gaps(gaps: pd.DataFrame, catalogue: Catalogue, lang: str = "zh") -> pd.DataFrame:
+    """The table of :func:`data_gaps` with indicator names and headers in ``lang``."""
+    zh = check_lang(lang) == "zh"
+    out = gaps.copy()
+    out.insert(1, "name", catalogue.table.loc[out["indicator"], "name_" + lang].to_numpy())
+    return out.rename(columns={"n_regions": "有数据的地区数" if zh else "Regions with data",
+                               "n_years": "有数据的年份数" if zh else "Years with data",
+                               "no_data": "无数据" if zh else "No data"})
 
 
 def warning_counts(warnings: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
