@@ -36,6 +36,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -255,8 +256,6 @@ def _run_local(todo: list[RunSpec], jobs: int, bar: Any) -> list[tuple[RunSpec, 
             proc.wait()
             partial = run.folder.with_name(f".{run.run_id}.partial")
             if partial.exists():
-                import shutil
-
                 shutil.rmtree(partial)
         raise
     return results
