@@ -28,7 +28,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(VENV)/.installed $@
 
-$(DEMO_DB): $(VENV)/.installed workbench/demo.py data/catalogue/indicators.csv data/regions/regions.csv
+$(DEMO_DB): $(VENV)/.installed $(wildcard workbench/store/demo/*.py) data/catalogue/indicators.csv data/regions/regions.csv
 	$(BIN)/workbench demo --force
 
 demo: $(DEMO_DB) ## Install, build the demo database and run the standard report set

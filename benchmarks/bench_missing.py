@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from workbench import missing as wm
-from workbench._missing_stats import little_d2
+from workbench.missing._stats import little_d2
 
 
 def _little_data(n: int, p: int = 20, n_patterns: int = 30, seed: int = 0) -> pd.DataFrame:

@@ -310,7 +310,7 @@ def test_clusters_choose_k_by_silhouette(catalogue):
 def test_min_ranks_equal_scipy_rankdata():
     from scipy.stats import rankdata
 
-    from workbench._compare_core import min_ranks
+    from workbench.compare._core import min_ranks
 
     key = np.round(np.random.default_rng(2).normal(size=(50, 40)), 1)  # many ties
     np.testing.assert_array_equal(min_ranks(key), rankdata(key, method="min", axis=1))

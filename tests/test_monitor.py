@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workbench import _monitor_core as core
+from workbench.monitor import _core as core
 from workbench.monitor import assess_progress, fit_trend, target_status
 
 U5MR = pd.Series({2020: 7.5, 2022: 6.8})

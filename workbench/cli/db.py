@@ -1,0 +1,144 @@
+"""``workbench db ...``: the submission round on the command line (thin over submissions)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ._util import friendly_errors as _friendly_errors
+
+__all__ = ["db"]
+
+_DB_OPTION = click.option("--db", "database", type=click.Path(dir_okay=False),
+                          help="Monitoring database (default: the configured one).")
+
+
+@click.group()
+def db() -> None:
+    """Monitoring database: templates, submissions, revisions, merge, export."""
+
+
+@db.command()
+@click.option("--unit", required=True, help="Responsible unit code, e.g. education.")
+@click.option("--year", required=True, type=int)
+@click.option("--region", "regions", multiple=True, help="Limit to these region codes.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Where to write the XLSX.")
+@_friendly_errors
+def template(unit: str, year: int, regions: tuple[str, ...], output: str | None) -> None:
+    """Write the XLSX submission template of a unit for a year."""
+    from ..store.submissions import write_template
+
+    click.echo(write_template(unit, year, output, list(regions) or None))
+
+
+def _show_problems(report, lang: str) -> None:
+    table = report.table(lang)
+    click.echo(table.to_string(index=False, max_colwidth=90), err=True)
+
+
+@db.command()
+@click.argument("file", type=click.Path())
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False),
+              help="Also write the problems to this CSV.")
+@_DB_OPTION
+@_friendly_errors
+def validate(file: str, lang: str, report_path: str | None, database: str | None) -> None:
+    """Check a submission (XLSX or CSV) without writing anything; exit 1 on problems."""
+    from ..store.database import connect
+    from ..store.submissions import check_submission
+
+    with connect(database) as con:
+        report = check_submission(file, con.catalogue(), con.regions())
+    if report_path:
+        report.write(report_path)
+    if not report.ok:
+        _show_problems(report, lang)
+        click.echo(f"{len(report.problems)} problem(s) / 处错误", err=True)
+        sys.exit(1)
+    click.echo(f"OK: {len(report.rows):,} rows, {report.not_reported:,} left blank")
+
+
+@db.command()
+@click.argument("file", type=click.Path())
+@click.option("--submitted-by", required=True, help="Who sent the file (unit or person).")
+@click.option("--reason", default="", help="Why: annual round, correction ...")
+@click.option("--accept-revisions", is_flag=True, help="Accept revisions above the threshold.")
+@click.option("--threshold", default=0.2, show_default=True,
+              help="Relative change that counts as a large revision.")
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@_DB_OPTION
+@_friendly_errors
+def ingest(file: str, submitted_by: str, reason: str, accept_revisions: bool, threshold: float,
+           lang: str, database: str | None) -> None:
+    """Validate and write a submission in one transaction, or write nothing."""
+    from ..store.submissions import ingest_submission
+
+    result = ingest_submission(file, submitted_by, reason, database, accept_revisions,
+                               threshold)
+    if result.status == "rejected":
+        _show_problems(result.report, lang)
+        click.echo(f"Rejected: nothing written / 未写入: {len(result.report.problems)} problem(s)",
+                   err=True)
+        sys.exit(1)
+    if result.status == "needs_acceptance":
+        click.echo(result.large_revisions.to_string(index=False), err=True)
+        click.echo("Large revisions: re-run with --accept-revisions to write them / "
+                   "修订幅度较大，确认后请加 --accept-revisions", err=True)
+        sys.exit(1)
+    click.echo(repr(result))
+
+
+@db.command()
+@click.argument("indicator")
+@click.argument("region")
+@click.argument("year", type=int)
+@_DB_OPTION
+@_friendly_errors
+def history(indicator: str, region: str, year: int, database: str | None) -> None:
+    """Every revision of INDICATOR in REGION for YEAR."""
+    from ..store.database import connect
+
+    with connect(database) as con:
+        table = con.history(indicator, region, year)
+    columns = ["sex", "age_group", "residence", "hukou", "revision", "value", "recorded_at",
+               "recorded_by", "reason", "source_file"]
+    click.echo(table[columns].to_string(index=False) if len(table) else "no revisions")
+
+
+@db.command()
+@click.argument("sources", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--into", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--submitted-by", default="merge", show_default=True)
+@click.option("--accept-revisions", is_flag=True)
+@_friendly_errors
+def merge(sources: tuple[str, ...], into: str, submitted_by: str,
+          accept_revisions: bool) -> None:
+    """Merge district databases SOURCES into the city database."""
+    from ..store.submissions import merge_databases
+
+    result = merge_databases(list(sources), into, submitted_by, accept_revisions)
+    if result.status == "conflicts":
+        click.echo(result.conflicts.to_string(index=False), err=True)
+        click.echo("Conflicts: nothing merged / 存在冲突，未合并", err=True)
+        sys.exit(1)
+    if result.status == "needs_acceptance":
+        click.echo(result.revisions[result.revisions["large"]].to_string(index=False), err=True)
+        click.echo("Large revisions: re-run with --accept-revisions", err=True)
+        sys.exit(1)
+    click.echo(repr(result))
+
+
+@db.command()
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv", "xlsx"]),
+              default="parquet", show_default=True)
+@click.option("-o", "--output", type=click.Path(file_okay=False), help="Folder to create.")
+@_DB_OPTION
+@_friendly_errors
+def export(fmt: str, output: str | None, database: str | None) -> None:
+    """Export the current observations with a data dictionary."""
+    from ..store.submissions import export_observations
+
+    click.echo(export_observations(fmt, Path(output) if output else None, database))

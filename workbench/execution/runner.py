@@ -1,0 +1,272 @@
+"""Run a parameterised notebook with papermill into its own run folder.
+
+``run_notebook("getting_started", {"lang": "en"})`` validates the
+parameters (no kernel starts on a bad value), executes the notebook with
+papermill in a fresh kernel and writes ``outputs/<notebook>/<run-id>/``:
+
+- ``<notebook>.ipynb`` the executed notebook (kept also when a cell fails),
+- ``report.html`` the report with code hidden,
+- ``tables/`` (CSV and XLSX) and ``figures/`` (PNG) published by the notebook,
+- ``manifest.json`` with parameters, input hashes, versions, times, status.
+
+The run is assembled in a hidden ``.<run-id>.partial`` folder and renamed
+when it is complete, so a folder that looks finished always is.
+
+Examples
+--------
+>>> from workbench.runner import run_notebook
+>>> result = run_notebook("getting_started", {"lang": "en"})  # doctest: +SKIP
+>>> result.status  # doctest: +SKIP
+'completed'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import shutil
+import socket
+import traceback
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ..foundation import config
+from ..foundation.config import RUN_DIR_ENV
+from ..foundation.errors import ParameterError
+from ..foundation.files import file_sha256
+from .params import resolve_notebook, validate_parameters
+
+__all__ = ["RunResult", "run_notebook", "input_hashes", "package_versions", "file_sha256",
+           "cache_key", "publish_run", "finish_manifest", "remove_partial_runs"]
+
+_VERSIONED = ("workbench", "papermill", "nbconvert", "nbclient", "ipykernel", "pandas", "numpy",
+              "scipy", "duckdb", "matplotlib", "seaborn", "geopandas")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """Where a run went and how it ended."""
+
+    run_dir: Path
+    status: str
+    manifest: dict[str, Any]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "completed"
+
+    def _repr_html_(self) -> str:
+        report = self.run_dir / "report.html"
+        return f"<b>{self.status}</b>: <a href='{report}'>{report}</a>"
+
+
+def input_hashes(extra: list[Path] | None = None) -> dict[str, str]:
+    """Hashes of the data a run reads: catalogue, regions, boundaries, database."""
+    p = config.paths()
+    files = [p.catalogue, p.domains, p.units, p.regions, p.boundaries, p.database,
+             *(extra or [])]
+    return {str(f.relative_to(p.root) if f.is_relative_to(p.root) else f): file_sha256(f)
+            for f in files if f.exists()}
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of Python and the packages that shape a run's results."""
+    versions = {"python": platform.python_version()}
+    for name in _VERSIONED:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
+
+
+def _run_id(notebook: str, parameters: dict[str, Any], started: datetime) -> str:
+    key = json.dumps({"notebook": notebook, "parameters": parameters}, sort_keys=True,
+                     default=str)
+    return f"{started:%Y%m%dT%H%M%S}-{hashlib.sha256(key.encode()).hexdigest()[:6]}"
+
+
+def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    tmp = folder / "manifest.json.tmp"
+    tmp.write_text(json.dumps(manifest, ensure_ascii=False, indent=2, default=str),
+                   encoding="utf-8")
+    tmp.replace(folder / "manifest.json")
+
+
+def _register_safe_translator() -> None:
+    """Make papermill write parameter values as Python literals built by ``repr``.
+
+    papermill's own translator quotes strings by escaping double quotes only,
+    so a value ending in a backslash, or holding ``\\"``, can close the string
+    and run code in the kernel.  ``repr`` always yields a literal that
+    evaluates back to the same string.
+    """
+    from papermill.translators import PythonTranslator, papermill_translators
+
+    class SafePythonTranslator(PythonTranslator):
+        @classmethod
+        def translate_str(cls, val: object) -> str:
+            return repr(str(val))
+
+        @classmethod
+        def translate_escaped_str(cls, val: object) -> str:
+            return repr(str(val))
+
+    papermill_translators.register("python", SafePythonTranslator)
+
+
+def _execute(source: Path, target: Path, parameters: dict[str, Any], work_dir: Path,
+             progress: bool) -> None:
+    import papermill as pm
+
+    _register_safe_translator()
+
+    previous = os.environ.get(RUN_DIR_ENV)
+    os.environ[RUN_DIR_ENV] = str(work_dir)  # inherited by the kernel process
+    try:
+        pm.execute_notebook(str(source), str(target), parameters=parameters,
+                            kernel_name="python3", cwd=str(work_dir), progress_bar=progress,
+                            start_timeout=120, report_mode=False)
+    finally:
+        if previous is None:
+            os.environ.pop(RUN_DIR_ENV, None)
+        else:
+            os.environ[RUN_DIR_ENV] = previous
+
+
+def export_html(notebook: Path, target: Path) -> None:
+    """Write the executed notebook as HTML with the code hidden."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    target.write_text(body, encoding="utf-8")
+
+
+def _check_run_id(run_id: str) -> None:
+    """A run folder name is one plain path component: nothing can land outside outputs/."""
+    import re
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9=_.\-]{0,159}", run_id) or ".." in run_id:
+        raise ParameterError(f"Invalid run id {run_id!r}: letters, digits, '=', '_', '-', '.'",
+                             f"运行编号 {run_id!r} 不合法")
+
+
+def cache_key(notebook_sha256: str, parameters: dict[str, Any], inputs: dict[str, str],
+              versions: dict[str, str]) -> str:
+    """What makes two runs the same: notebook, parameters, input data and package version."""
+    payload = {"notebook": notebook_sha256, "parameters": parameters, "inputs": inputs,
+               "workbench": versions.get("workbench")}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None,
+                 from_cli: bool = False, progress: bool = False, update_index: bool = True,
+                 run_id: str | None = None, inputs: dict[str, str] | None = None) -> RunResult:
+    """Validate parameters, execute the notebook and write its run folder.
+
+    Parameters
+    ----------
+    notebook : str or Path
+        A notebook name (``getting_started``) or path.
+    parameters : dict, optional
+        Parameter values; strings converted to the declared types when ``from_cli``.
+    progress : bool
+        Show papermill's cell progress bar.
+    update_index : bool
+        Rebuild ``outputs/index.html`` afterwards.
+    run_id : str, optional
+        Name of the run folder (batches use a stable one); an existing folder
+        of that name is replaced only once the new run is complete.
+    inputs : dict, optional
+        Precomputed :func:`input_hashes` (a batch hashes its inputs once).
+
+    Raises
+    ------
+    ParameterError
+        Before anything runs or is written, on a bad parameter.
+    """
+    source = resolve_notebook(notebook)
+    typed = validate_parameters(source, parameters or {}, from_cli=from_cli)
+    started = datetime.now(UTC)
+    run_id = run_id or _run_id(source.stem, typed, started)
+    _check_run_id(run_id)
+    final = config.paths().outputs / source.stem / run_id
+    work = final.parent / f".{run_id}.partial"
+    if work.exists():
+        shutil.rmtree(work)  # debris of an interrupted attempt at this very run
+    work.mkdir(parents=True)
+    manifest = _start_manifest(source, typed, run_id, started, inputs)
+    _write_manifest(work, manifest)
+    executed = work / f"{source.stem}.ipynb"
+    try:
+        _execute(source, executed, typed, work, progress)
+        manifest["status"] = "completed"
+    except Exception as err:  # the run failed: record it, keep the partial notebook
+        manifest.update(status="failed", error=f"{type(err).__name__}: {err}"[:4000],
+                        traceback=traceback.format_exc()[-8000:])
+    if executed.exists():
+        _export_report(executed, work, manifest)
+    finish_manifest(work, manifest, started)
+    publish_run(work, final)
+    if update_index:
+        from .site import write_index
+        write_index()
+    return RunResult(final, manifest["status"], manifest)
+
+
+def _start_manifest(source: Path, typed: dict[str, Any], run_id: str, started: datetime,
+                    inputs: dict[str, str] | None) -> dict[str, Any]:
+    versions = package_versions()
+    notebook_sha = file_sha256(source)
+    inputs = inputs if inputs is not None else input_hashes()
+    return {"notebook": source.stem, "run_id": run_id, "status": "running",
+            "parameters": typed, "started": started.isoformat(), "host": socket.gethostname(),
+            "notebook_sha256": notebook_sha, "inputs": inputs, "versions": versions,
+            "cache_key": cache_key(notebook_sha, typed, inputs, versions)}
+
+
+def finish_manifest(work: Path, manifest: dict[str, Any], started: datetime) -> None:
+    """Record the end time, duration and output files, and write the manifest."""
+    manifest["finished"] = datetime.now(UTC).isoformat()
+    manifest["duration_s"] = round((datetime.now(UTC) - started).total_seconds(), 3)
+    manifest["outputs"] = sorted(str(f.relative_to(work)) for f in work.rglob("*")
+                                 if f.is_file() and f.name != "manifest.json")
+    _write_manifest(work, manifest)
+
+
+def publish_run(work: Path, final: Path) -> None:
+    """Move a finished run folder into place, replacing an older run of the same name."""
+    if final.exists():
+        old = final.with_name(f".{final.name}.old")
+        if old.exists():
+            shutil.rmtree(old)
+        final.rename(old)
+        work.rename(final)
+        shutil.rmtree(old)
+    else:
+        work.rename(final)
+
+
+def _export_report(executed: Path, work: Path, manifest: dict[str, Any]) -> None:
+    try:
+        export_html(executed, work / "report.html")
+    except Exception as err:  # a report that cannot be rendered is a failed run
+        manifest.update(status="failed", error=f"HTML export: {type(err).__name__}: {err}")
+
+
+def remove_partial_runs(notebook: str | None = None) -> int:
+    """Delete left-over ``.partial`` folders of interrupted runs; return how many."""
+    base = config.paths().outputs
+    pattern = f"{notebook}/.*.partial" if notebook else "*/.*.partial"
+    found = [p for p in base.glob(pattern) if p.is_dir()]
+    for p in found:
+        shutil.rmtree(p)
+    return len(found)

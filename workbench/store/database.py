@@ -1,0 +1,473 @@
+"""The monitoring database: one embedded DuckDB file.
+
+It holds the indicator catalogue, the regions, the child population and the
+observations (indicator x region x year x sex x age group x residence x
+hukou), with value, numerator/denominator where they exist, the standard
+error of survey estimates, the source and the flags ``imputed`` and
+``provisional``.
+
+Stored values are never overwritten: every write that changes a value adds
+a *revision* (who, when, why, from which batch), and the ``observations``
+view shows the latest revision of each cell.  Notebooks read and write
+through this module only; they never hold SQL strings of their own.
+
+Examples
+--------
+>>> from workbench.database import connect
+>>> with connect() as db:                     # the demo database, read-only
+...     obs = db.observations(indicators=["E01"], regions=["210102"])
+>>> obs.columns[:4].tolist(), obs["region"].unique().tolist()
+(['indicator', 'region', 'year', 'sex'], ['210102'])
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from ..foundation import config
+from ..foundation.catalogue import Catalogue
+from ..foundation.errors import ValidationError, WorkbenchError, choices_text
+from ..foundation.i18n import DIMENSIONS
+from ..foundation.regions import Regions
+from .validation import (
+    DIMENSION_VALUES,
+    KEY_COLUMNS,
+    OBSERVATION_COLUMNS,
+    SOURCES,
+    coerce_observations,
+    find_problems,
+)
+
+__all__ = ["Database", "connect", "create_database", "validate_observations", "WriteSummary",
+           "KEY_COLUMNS", "OBSERVATION_COLUMNS", "DIMENSION_VALUES", "SOURCES", "SCHEMA_VERSION"]
+
+SCHEMA_VERSION = "1"
+
+_SCHEMA = """
+CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR);
+CREATE TABLE batches (
+    batch_id INTEGER PRIMARY KEY, recorded_at TIMESTAMP, recorded_by VARCHAR,
+    reason VARCHAR, source_file VARCHAR, file_sha256 VARCHAR,
+    n_rows INTEGER, n_new INTEGER, n_revised INTEGER, n_unchanged INTEGER);
+CREATE TABLE population (
+    region VARCHAR, year INTEGER, sex VARCHAR, age_group VARCHAR, population BIGINT,
+    PRIMARY KEY (region, year, sex, age_group));
+CREATE TABLE observation_revisions (
+    indicator VARCHAR NOT NULL, region VARCHAR NOT NULL, year INTEGER NOT NULL,
+    sex VARCHAR NOT NULL, age_group VARCHAR NOT NULL, residence VARCHAR NOT NULL,
+    hukou VARCHAR NOT NULL, revision INTEGER NOT NULL,
+    value DOUBLE NOT NULL, numerator DOUBLE, denominator DOUBLE, se DOUBLE,
+    source VARCHAR NOT NULL, imputed BOOLEAN NOT NULL, provisional BOOLEAN NOT NULL,
+    batch_id INTEGER NOT NULL,
+    PRIMARY KEY (indicator, region, year, sex, age_group, residence, hukou, revision));
+CREATE VIEW observations AS
+    SELECT * EXCLUDE (rn) FROM (
+        SELECT *, row_number() OVER (
+            PARTITION BY indicator, region, year, sex, age_group, residence, hukou
+            ORDER BY revision DESC) AS rn
+        FROM observation_revisions) WHERE rn = 1;
+"""
+
+
+@dataclass(frozen=True)
+class WriteSummary:
+    """What one write did: how many cells were new, revised or unchanged."""
+
+    batch_id: int
+    n_rows: int
+    n_new: int
+    n_revised: int
+    n_unchanged: int
+
+    def _repr_html_(self) -> str:
+        return (f"<b>Batch {self.batch_id}</b>: {self.n_rows} rows — {self.n_new} new, "
+                f"{self.n_revised} revised, {self.n_unchanged} unchanged")
+
+
+class Database:
+    """A connection to a monitoring database. Use :func:`connect` to open one."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path, read_only: bool):
+        self._con = con
+        self.path = path
+        self.read_only = read_only
+
+    # -- life cycle -------------------------------------------------------------
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Database:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        mode = "read-only" if self.read_only else "read-write"
+        n = _scalar(self._con, "SELECT count(*) FROM observations")
+        return f"<Database {self.path.name} ({mode}): {n:,} current observations>"
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self.__repr__()[1:-1]}</p>" + self.summary().to_html(index=False)
+
+    # -- reading ----------------------------------------------------------------
+    def meta(self) -> dict[str, str]:
+        return dict(self._con.execute("SELECT key, value FROM meta ORDER BY key").fetchall())
+
+    @property
+    def synthetic(self) -> bool:
+        """True when the database holds generated demo data."""
+        return self.meta().get("synthetic") == "true"
+
+    def catalogue(self) -> Catalogue:
+        """The catalogue stored with the data (as it was when the data were written)."""
+        return Catalogue(self._con.execute("SELECT * FROM indicators").df())
+
+    def regions(self) -> Regions:
+        return Regions(self._con.execute("SELECT * FROM regions").df())
+
+    def population(self, regions: Sequence[str] | None = None,
+                   years: Sequence[int] | None = None) -> pd.DataFrame:
+        """Children by region, year, sex and age group."""
+        where, params = _where({"region": regions, "year": years})
+        return self._con.execute(
+            f"SELECT * FROM population {where} ORDER BY region, year, sex, age_group", params
+        ).df()
+
+    def observations(self, indicators: Sequence[str] | None = None,
+                     regions: Sequence[str] | None = None,
+                     years: Sequence[int] | None = None,
+                     breakdown: str | None = "total") -> pd.DataFrame:
+        """Current observations as a tidy table.
+
+        Parameters
+        ----------
+        indicators, regions, years : sequence, optional
+            Filters; None keeps all.  Unknown codes raise a clear error.
+        breakdown : {"total", "sex", "age_group", "residence", "hukou", None}
+            ``"total"`` (default) keeps the undisaggregated rows; a dimension
+            name keeps the rows broken down by that dimension only; None
+            keeps every row.
+        """
+        self._check_filters(indicators, regions)
+        where, params = _where({"indicator": indicators, "region": regions, "year": years})
+        clause = _breakdown_clause(breakdown)
+        if clause:
+            where = f"{where} AND {clause}" if where else f"WHERE {clause}"
+        df = self._con.execute(
+            f"SELECT * EXCLUDE (revision, batch_id) FROM observations {where} "
+            f"ORDER BY {', '.join(KEY_COLUMNS)}", params).df()
+        return df.astype({"year": int})
+
+    def history(self, indicator: str, region: str, year: int) -> pd.DataFrame:
+        """Every revision of the cells of one indicator, region and year, oldest first."""
+        self._check_filters([indicator], [region])
+        return self._con.execute(
+            "SELECT r.*, b.recorded_at, b.recorded_by, b.reason, b.source_file "
+            "FROM observation_revisions r JOIN batches b USING (batch_id) "
+            "WHERE indicator = ? AND region = ? AND year = ? "
+            "ORDER BY sex, age_group, residence, hukou, revision", [indicator, region, year]
+        ).df()
+
+    def checksum(self) -> str:
+        """A digest of every stored revision and batch: equal digests, equal contents."""
+        parts = [_scalar(self._con, f"SELECT count(*) || ':' || coalesce(bit_xor(hash(t)), 0) "
+                                    f"FROM {table} t")
+                 for table in ("observation_revisions", "batches", "population")]
+        return "/".join(str(p) for p in parts)
+
+    def batches(self) -> pd.DataFrame:
+        return self._con.execute("SELECT * FROM batches ORDER BY batch_id").df()
+
+    def summary(self) -> pd.DataFrame:
+        """Observations per domain: indicators with data, rows, years covered."""
+        return self._con.execute(
+            "SELECT i.domain, count(DISTINCT o.indicator) AS n_indicators, "
+            "count(*) AS n_observations, min(o.year) AS first_year, max(o.year) AS last_year, "
+            "count(*) FILTER (WHERE o.imputed) AS n_imputed, "
+            "count(*) FILTER (WHERE o.provisional) AS n_provisional "
+            "FROM observations o JOIN indicators i ON i.code = o.indicator "
+            "GROUP BY i.domain ORDER BY i.domain").df()
+
+    def _check_filters(self, indicators: Iterable[str] | None,
+                       regions: Iterable[str] | None) -> None:
+        if indicators is not None:
+            _check_known(self._con, "indicators", "indicator", indicators)
+        if regions is not None:
+            _check_known(self._con, "regions", "region", regions)
+
+    # -- writing ----------------------------------------------------------------
+    def write_population(self, population: pd.DataFrame) -> None:
+        """Replace the population table (a reference table, not observations)."""
+        self._require_writable()
+        cols = ["region", "year", "sex", "age_group", "population"]
+        self._con.register("population_frame", population[cols])
+        with _Transaction(self._con):
+            self._con.execute("DELETE FROM population")
+            self._con.execute("INSERT INTO population SELECT * FROM population_frame")
+        self._con.unregister("population_frame")
+
+    def write_observations(self, frame: pd.DataFrame, recorded_by: str | None = None,
+                           reason: str = "", source_file: str = "",
+                           file_sha256: str = "") -> WriteSummary:
+        """Write observations as one batch, in one transaction.
+
+        New cells are inserted as revision 1; cells whose value or flags
+        differ from the current revision get a new revision; identical cells
+        are left alone.  Invalid input raises :class:`ValidationError` listing
+        every problem, and nothing is written.
+        """
+        self._require_writable()
+        obs = validate_observations(frame, self.catalogue(), self.regions())
+        return self.write_validated(obs, recorded_by, reason, source_file, file_sha256)
+
+    def write_validated(self, obs: pd.DataFrame, recorded_by: str | None = None,
+                        reason: str = "", source_file: str = "",
+                        file_sha256: str = "") -> WriteSummary:
+        """Write observations that already passed :func:`validate_observations`.
+
+        For callers that validated the rows themselves (the submission round
+        checks a file before opening the database for writing), so a million
+        rows are not checked twice.  ``obs`` must have the canonical columns.
+        """
+        self._require_writable()
+        self._con.register("incoming", obs)
+        try:
+            return self._write_incoming(recorded_by, reason, source_file, file_sha256)
+        finally:
+            self._con.unregister("incoming")
+
+    def _write_incoming(self, recorded_by: str | None, reason: str, source_file: str,
+                        file_sha256: str) -> WriteSummary:
+        """Write the relation named ``incoming`` (a registered frame or a temp table)."""
+        who = recorded_by or _current_user()
+        with _Transaction(self._con):
+            batch_id = _scalar(self._con, "SELECT coalesce(max(batch_id), 0) + 1 FROM batches")
+            n_rows = _scalar(self._con, "SELECT count(*) FROM incoming")
+            counts = self._con.execute(_CLASSIFY_SQL).df()
+            self._con.execute(_INSERT_SQL, [batch_id])
+            n_new, n_revised = int(counts.at[0, "n_new"]), int(counts.at[0, "n_revised"])
+            summary = WriteSummary(batch_id, n_rows, n_new, n_revised,
+                                   n_rows - n_new - n_revised)
+            self._con.execute(
+                "INSERT INTO batches VALUES (?, now(), ?, ?, ?, ?, ?, ?, ?, ?)",
+                [batch_id, who, reason, source_file, file_sha256, summary.n_rows,
+                 summary.n_new, summary.n_revised, summary.n_unchanged])
+        return summary
+
+    # -- merging other databases ------------------------------------------------------------
+    def stage_databases(self, paths: Sequence[str | Path]) -> pd.DataFrame:
+        """Read the current observations of other workbench databases into a staging table.
+
+        Returns the conflicts: cells present in several sources with different
+        values (empty when there are none).  Codes unknown to this database
+        are refused with a clear error.
+        """
+        self._con.execute("DROP TABLE IF EXISTS staged")
+        selects = []
+        for i, path in enumerate(paths):
+            self._con.execute(f"ATTACH '{Path(path)}' AS src{i} (READ_ONLY)")
+            selects.append(f"SELECT * EXCLUDE (revision, batch_id), '{Path(path).name}' AS "
+                           f"source_db FROM src{i}.observations")
+        try:
+            self._con.execute("CREATE TEMP TABLE staged AS " + " UNION ALL ".join(selects))
+        finally:
+            for i in range(len(paths)):
+                self._con.execute(f"DETACH src{i}")
+        for column, table in (("indicator", "indicators"), ("region", "regions")):
+            unknown = [r[0] for r in self._con.execute(
+                f"SELECT DISTINCT {column} FROM staged WHERE {column} NOT IN "
+                f"(SELECT code FROM {table}) ORDER BY 1").fetchall()]
+            if unknown:
+                raise WorkbenchError(f"Unknown {column} code(s) in the sources: "
+                                     f"{choices_text(unknown)}",
+                                     f"来源数据库中有未知代码：{choices_text(unknown)}")
+        keys = ", ".join(KEY_COLUMNS)
+        return self._con.execute(
+            f"SELECT s.{', s.'.join(KEY_COLUMNS)}, s.value, s.source_db FROM staged s JOIN "
+            f"(SELECT {keys} FROM staged GROUP BY {keys} HAVING count(DISTINCT value) > 1) c "
+            f"USING ({keys}) ORDER BY {keys}, source_db").df()
+
+    def staged_changes(self) -> pd.DataFrame:
+        """Staged cells whose value differs from the stored current value."""
+        return self._con.execute(
+            "SELECT s.*, c.value AS stored FROM (SELECT DISTINCT ON "
+            f"({', '.join(KEY_COLUMNS)}) * EXCLUDE (source_db) FROM staged) s JOIN observations "
+            f"c USING ({', '.join(KEY_COLUMNS)}) WHERE s.value <> c.value").df()
+
+    def write_staged(self, recorded_by: str | None, reason: str,
+                     source_file: str) -> WriteSummary:
+        """Write the staged observations as one batch (see :meth:`stage_databases`)."""
+        self._require_writable()
+        self._con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT DISTINCT ON "
+                          f"({', '.join(KEY_COLUMNS)}) * EXCLUDE (source_db) FROM staged")
+        try:
+            return self._write_incoming(recorded_by, reason, source_file, "")
+        finally:
+            self._con.execute("DROP TABLE IF EXISTS incoming")
+
+    def _require_writable(self) -> None:
+        if self.read_only:
+            raise WorkbenchError("This database connection is read-only; open it with "
+                                 "connect(read_only=False) to write",
+                                 "数据库以只读方式打开，写入请使用 read_only=False")
+
+
+_CHANGED = ("c.value IS DISTINCT FROM i.value OR c.numerator IS DISTINCT FROM i.numerator "
+            "OR c.denominator IS DISTINCT FROM i.denominator OR c.se IS DISTINCT FROM i.se "
+            "OR c.source IS DISTINCT FROM i.source OR c.imputed IS DISTINCT FROM i.imputed "
+            "OR c.provisional IS DISTINCT FROM i.provisional")
+_JOIN = ("FROM incoming i LEFT JOIN observations c USING "
+         "(indicator, region, year, sex, age_group, residence, hukou)")
+_CLASSIFY_SQL = (f"SELECT count(*) FILTER (WHERE c.revision IS NULL) AS n_new, "
+                 f"count(*) FILTER (WHERE c.revision IS NOT NULL AND ({_CHANGED})) AS n_revised "
+                 f"{_JOIN}")
+_INSERT_SQL = (f"INSERT INTO observation_revisions SELECT i.indicator, i.region, i.year, i.sex, "
+               f"i.age_group, i.residence, i.hukou, coalesce(c.revision, 0) + 1, i.value, "
+               f"i.numerator, i.denominator, i.se, i.source, i.imputed, i.provisional, ? "
+               f"{_JOIN} WHERE c.revision IS NULL OR ({_CHANGED})")
+
+
+class _Transaction:
+    """BEGIN/COMMIT, ROLLBACK on any error, so a failed write leaves no trace."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self.con = con
+
+    def __enter__(self) -> None:
+        self.con.execute("BEGIN TRANSACTION")
+
+    def __exit__(self, exc_type: object, *rest: object) -> None:
+        self.con.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> object:
+    """First value of a query, fetching the whole result so the connection is free again."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _current_user() -> str:
+    try:
+        return getpass.getuser()
+    except OSError:  # no user name in some containers
+        return "unknown"
+
+
+def _where(filters: dict[str, Sequence | None]) -> tuple[str, list]:
+    clauses, params = [], []
+    for column, values in filters.items():
+        if values is None:
+            continue
+        values = [values] if isinstance(values, str | int) else list(values)
+        clauses.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "FALSE")
+        params += [int(v) if column == "year" else str(v) for v in values]
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def _breakdown_clause(breakdown: str | None) -> str:
+    if breakdown is None:
+        return ""
+    valid = ("total", *DIMENSIONS)
+    if breakdown not in valid:
+        raise WorkbenchError(f"Unknown breakdown {breakdown!r}; valid: {choices_text(valid)}",
+                             f"未知分组 {breakdown!r}；可选：{choices_text(valid)}")
+    others = [d for d in DIMENSIONS if d != breakdown]
+    clause = " AND ".join(f"{d} = 'total'" for d in others)
+    return clause if breakdown == "total" else f"{clause} AND {breakdown} <> 'total'"
+
+
+def _check_known(con: duckdb.DuckDBPyConnection, table: str, what: str,
+                 codes: Iterable[str]) -> None:
+    codes = [codes] if isinstance(codes, str) else [str(c) for c in codes]
+    valid = [r[0] for r in con.execute(f"SELECT code FROM {table} ORDER BY code").fetchall()]
+    unknown = sorted(set(codes) - set(valid))
+    if unknown:
+        raise WorkbenchError(f"Unknown {what} code(s): {', '.join(unknown)}. "
+                             f"Valid: {choices_text(valid)}",
+                             f"未知代码：{', '.join(unknown)}。可选：{choices_text(valid)}")
+
+
+def validate_observations(frame: pd.DataFrame, catalogue: Catalogue,
+                          regions: Regions) -> pd.DataFrame:
+    """Check an observations table and return it with canonical dtypes.
+
+    Raises :class:`ValidationError` listing every problem (row, column,
+    reason) rather than stopping at the first one.  Rows are never dropped.
+    """
+    found = find_problems(frame.reset_index(drop=True), catalogue, regions)
+    if len(found):
+        problems = [{"row": int(p.index) + 1, "column": p.column, "value": p.value,
+                     "reason": p.reason_en, "reason_zh": p.reason_zh}
+                    for p in found.itertuples()]  # only the problem rows, for the message
+        raise ValidationError(f"{len(found)} problem(s) in the observations; nothing written",
+                              f"观测数据有 {len(found)} 处错误，未写入任何数据", problems)
+    return coerce_observations(frame.reset_index(drop=True))
+
+
+# -- opening and creating -------------------------------------------------------
+def connect(path: str | Path | None = None, read_only: bool = True) -> Database:
+    """Open a monitoring database (default: the project's demo database).
+
+    Read-only by default, so several notebooks can read at once.  Opening
+    for writing while another process writes gives a clear error.
+    """
+    p = Path(path) if path else config.paths().database
+    if not p.exists():
+        raise WorkbenchError(
+            f"Monitoring database not found: {p}. Build the demo with `workbench demo` "
+            "(or `make demo`), or set WORKBENCH_DB to your database.",
+            f"找不到监测数据库：{p}。请先运行 `workbench demo`（或 `make demo`）。")
+    try:
+        con = duckdb.connect(str(p), read_only=read_only)
+    except duckdb.IOException as err:
+        if "lock" in str(err).lower():
+            raise WorkbenchError(
+                f"The database {p.name} is being written by another process; try again when "
+                f"it has finished. ({err})",
+                f"数据库 {p.name} 正被其他进程写入，请稍后再试。") from err
+        raise
+    try:
+        version = _scalar(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+    except duckdb.CatalogException:
+        version = None
+    if version != SCHEMA_VERSION:
+        con.close()
+        raise WorkbenchError(f"{p.name} is not a workbench database of schema "
+                             f"{SCHEMA_VERSION}", f"{p.name} 不是本工具的数据库")
+    return Database(con, p, read_only)
+
+
+def create_database(path: str | Path, catalogue: Catalogue, regions: Regions,
+                    meta: dict[str, str] | None = None, overwrite: bool = False) -> Database:
+    """Create an empty monitoring database with the catalogue and regions.
+
+    Returns a writable :class:`Database`.  Refuses to replace an existing
+    file unless ``overwrite=True``.
+    """
+    p = Path(path)
+    if p.exists():
+        if not overwrite:
+            raise WorkbenchError(f"{p} exists; pass overwrite=True to replace it",
+                                 f"{p} 已存在；如需替换请传入 overwrite=True")
+        p.unlink()
+    p.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(p))
+    con.execute(_SCHEMA)
+    con.register("catalogue_frame", catalogue.table.reset_index(drop=True))
+    con.register("region_frame", regions.table.reset_index(drop=True))
+    con.execute("CREATE TABLE indicators AS SELECT * FROM catalogue_frame")
+    con.execute("CREATE TABLE regions AS SELECT * FROM region_frame")
+    con.unregister("catalogue_frame")
+    con.unregister("region_frame")
+    entries = {"schema_version": SCHEMA_VERSION, "created_by": _current_user(),
+               "synthetic": "false", **(meta or {})}
+    con.executemany("INSERT INTO meta VALUES (?, ?)", list(entries.items()))
+    con.execute("INSERT INTO meta VALUES ('created_at', CAST(now() AS VARCHAR))")
+    return Database(con, p, read_only=False)
