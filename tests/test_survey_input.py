@@ -107,8 +107,8 @@ def test_weighting_levels(df):
 
 
 def test_replicate_and_sample_size_choices(df):
-    with pytest.raises(WorkbenchError, match="choose one of JK1, bootstrap"):
-        SurveyDesign(df, weights="w", replicate_weights=["w"], replicate_type="BRR")
+    with pytest.raises(WorkbenchError, match="choose one of JK1, JKn, BRR, Fay, bootstrap, other"):
+        SurveyDesign(df, weights="w", replicate_weights=["w"], replicate_type="JK3")
     with pytest.raises(WorkbenchError, match="exactly one of moe= or cv="):
         sample_size()
     with pytest.raises(WorkbenchError, match="response_rate=1.5"):
