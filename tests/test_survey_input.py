@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
 from workbench.errors import WorkbenchError
+
 from workbench.survey import SurveyDesign, sample_size
 
 
@@ -113,3 +113,32 @@ def test_replicate_and_sample_size_choices(df):
         sample_size()
     with pytest.raises(WorkbenchError, match="response_rate=1.5"):
         sample_size(moe=0.05, response_rate=1.5)
+
+
+# ---- issue 15: bad input is a clear error or a documented NaN, never a crash ----------------
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_infinite_weights_are_refused(df, bad):
+    df.loc[2, "w"] = bad
+    with pytest.raises(WorkbenchError, match=r"(?s)Weights column 'w' has 1 missing, infinite.*"
+                                             r"rows \[2\].*权重列 'w'"):
+        SurveyDesign(df, strata="s", psu="psu", weights="w")
+
+
+def test_by_column_missing_for_a_whole_subset(df):
+    df.loc[df["s"] == "a", "g"] = None
+    d = SurveyDesign(df, strata="s", psu="psu", weights="w").subset(df["s"] == "a")
+    with pytest.raises(WorkbenchError, match="by column 'g' has only missing values among"):
+        d.mean("y", by="g", na_rm=True)
+    with pytest.raises(WorkbenchError, match="by column 'g' has only missing values among"):
+        d.quantile("y", by="g", na_rm=True)
+
+
+def test_empty_domain_is_nan_not_zero(df):
+    d = SurveyDesign(df, strata="s", psu="psu", weights="w")
+    out = d.subset(np.zeros(len(df), bool)).mean("y").iloc[0]
+    assert out["n"] == 0
+    assert np.isnan(out["estimate"]) and np.isnan(out["se"])  # not an SE of 0
+    tot = d.subset(np.zeros(len(df), bool)).total("y").iloc[0]
+    assert np.isnan(tot["se"])
+    with pytest.raises(WorkbenchError, match="No rows to split by"):
+        d.subset(np.zeros(len(df), bool)).mean("y", by="g")

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._variance import group_sum
 from ..foundation.errors import WorkbenchError, choices_text
+from ._variance import group_sum
 
 CALFUNS = ("linear", "raking", "logit")
 

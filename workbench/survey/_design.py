@@ -13,12 +13,12 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..foundation.errors import ValidationError, WorkbenchError, choices_text
 from . import _variance as sv
 from ._checks import as_list, check_columns, no_missing, numeric, positive_weights
 from ._estimators import EstimatorsMixin
 from ._replicate import REPLICATE_TYPES, Replicates, design_factors, rep_cov, user_replicates
 from ._weighting import WeightingMixin
-from ..foundation.errors import ValidationError, WorkbenchError, choices_text
 
 LONELY_PSU = sv.LONELY
 

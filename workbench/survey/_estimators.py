@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..foundation.errors import ValidationError, WorkbenchError
 from ._checks import as_list, check_columns, is_categorical, numeric
 from ._intervals import check_method, ciprop_interval, woodruff_limits
-from ..foundation.errors import ValidationError, WorkbenchError
 
 _DEFF = (False, True, "replace")
 
@@ -342,14 +342,23 @@ class EstimatorsMixin:
 
 
 def _qrule_math(y: np.ndarray, w: np.ndarray, p: float) -> float:
-    """Inverse of the weighted empirical CDF: smallest y with F(y) >= p (R qrule_math)."""
+    """R's ``qrule_math`` (``qs``): the last y whose cumulative weight is <= p, or the next.
+
+    As R 4.1.1, including its edge: a ``p`` below the first cumulative weight gives the
+    second smallest value (R's ``last()`` returns 1 when nothing qualifies).
+    """
     keep = w > 0
     y, w = y[keep], w[keep]
     if len(y) == 0:
         return np.nan
     order = np.argsort(y, kind="stable")
-    ys, cdf = y[order], np.cumsum(w[order]) / w.sum()
-    cdf[np.abs(cdf - 1) < 1e-7] = 1.0
-    if p <= 0:
-        return float(ys[0])
-    return float(ys[min(np.searchsorted(cdf, p - 1e-12, side="left"), len(ys) - 1)])
+    # R's cumsum() and sum() accumulate in long double: ties at p (e.g. the median of an
+    # even number of equal weights) are then exact, as in R
+    wl = w[order].astype(np.longdouble)
+    ys, cumw = y[order], np.cumsum(wl).astype(float)
+    total = float(wl.sum())
+    le = np.flatnonzero(cumw <= p * total)
+    pos = int(le[-1]) if len(le) else 0
+    if p - cumw[pos] / total == 0:
+        return float(ys[pos])
+    return float(ys[min(pos + 1, len(ys) - 1)])

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..foundation.errors import ValidationError, WorkbenchError, choices_text
+from ._checks import check_columns
 
 REPLICATE_TYPES = ("JK1", "JKn", "BRR", "Fay", "bootstrap", "other")
 
@@ -55,7 +56,8 @@ def _choice(kind) -> None:
     if kind not in REPLICATE_TYPES:
         raise WorkbenchError(f"replicate_type={kind!r}; choose one of "
                              f"{choices_text(REPLICATE_TYPES)}.",
-                             f"replicate_type={kind!r} 无效，可选：{choices_text(REPLICATE_TYPES)}。")
+                             f"replicate_type={kind!r} 无效，"
+                             f"可选：{choices_text(REPLICATE_TYPES)}。")
 
 
 def user_replicates(data: pd.DataFrame, columns: list[str], kind: str | None, w: np.ndarray,
@@ -68,11 +70,7 @@ def user_replicates(data: pd.DataFrame, columns: list[str], kind: str | None, w:
     with ``fpctype="fraction"``) multiplies ``rscales`` by ``1 - fraction``.
     """
     _choice(kind)
-    missing = [c for c in columns if c not in data.columns]
-    if missing:
-        raise WorkbenchError(f"replicate weight column(s) {missing} not in the data. Columns: "
-                             f"{choices_text(data.columns)}",
-                             f"数据中没有复制权重列 {missing}。可用列：{choices_text(data.columns)}")
+    check_columns(data, columns, "replicate weight")
     reps = np.column_stack([pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float)
                             for c in columns])
     bad = ~np.isfinite(reps) | (reps < 0)
@@ -81,8 +79,10 @@ def user_replicates(data: pd.DataFrame, columns: list[str], kind: str | None, w:
         rows = list(data.index[bad[:, j]][:5])
         raise ValidationError(
             f"Replicate weight column {columns[j]!r} has {int(bad[:, j].sum())} missing, "
-            f"infinite or negative values, e.g. rows {rows} (R: 'Missing values not allowed').",
-            f"复制权重列 {columns[j]!r} 有 {int(bad[:, j].sum())} 个缺失、无穷或负值，例如第 {rows} 行。")
+            f"infinite or negative values, e.g. rows {rows} (R: 'Missing values not "
+            "allowed').",
+            f"复制权重列 {columns[j]!r} 有 {int(bad[:, j].sum())} 个缺失、无穷或负值，"
+            f"例如第 {rows} 行。")
     r = reps.shape[1]
     if r < 2:
         raise WorkbenchError(f"{r} replicate weight column given; replicate variance needs at "
@@ -93,10 +93,10 @@ def user_replicates(data: pd.DataFrame, columns: list[str], kind: str | None, w:
         raise WorkbenchError("replicate_type='Fay' needs fay_rho= (R's rho).",
                              "replicate_type='Fay' 需要 fay_rho=（R 的 rho）。")
     if kind == "JKn" and rscales is None:
-        raise WorkbenchError("replicate_type='JKn' needs rscales= ((n_h - 1)/n_h per replicate).",
+        raise WorkbenchError("replicate_type='JKn' needs rscales= ((n_h-1)/n_h per replicate).",
                              "replicate_type='JKn' 需要 rscales=（每个重复样本的 (n_h-1)/n_h）。")
     if kind == "other" and scale is None:
-        raise WorkbenchError("replicate_type='other' needs scale= (and rscales= if not all 1).",
+        raise WorkbenchError("replicate_type='other' needs scale= (and rscales= unless 1).",
                              "replicate_type='other' 需要 scale=（及 rscales=）。")
     default = {"JK1": (r - 1) / r, "BRR": 1 / r, "bootstrap": 1 / (r - 1), "JKn": 1.0,
                "Fay": 1 / (r * (1 - (fay_rho or 0)) ** 2)}

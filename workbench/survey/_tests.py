@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..foundation.errors import WorkbenchError
 from ._checks import check_columns
 from ._intervals import check_method
-from ..foundation.errors import WorkbenchError
 
 STATISTICS = ("F", "Chisq", "Wald", "adjWald")
 
@@ -107,9 +107,10 @@ def _wald(design, cell, rc, cc, valid, nr, nc, nu, statistic):
     v = design._cov(w, point, [(w, c, k) for c in cols])
     t_r, t_c, t_n = tot[m:m + nr], tot[m + nr:m + nr + nc], tot[k - 1]
     grid_r, grid_c = np.tile(np.arange(nr), nc), np.repeat(np.arange(nc), nr)
-    jac = np.hstack([np.eye(m),
-                     -(grid_r[:, None] == np.arange(nr)) * (t_c[grid_c] / t_n)[:, None],
-                     -(grid_c[:, None] == np.arange(nc)) * (t_r[grid_r] / t_n)[:, None],
+    in_row = (grid_r[:, None] == np.arange(nr)).astype(float)
+    in_col = (grid_c[:, None] == np.arange(nc)).astype(float)
+    jac = np.hstack([np.eye(m), -in_row * (t_c[grid_c] / t_n)[:, None],
+                     -in_col * (t_r[grid_r] / t_n)[:, None],
                      (t_r[grid_r] * t_c[grid_c] / t_n ** 2)[:, None]])
     y = tot[:m] - t_r[grid_r] * t_c[grid_c] / t_n
     vy = jac @ v @ jac.T

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from ..foundation.errors import ValidationError, WorkbenchError, choices_text
 from . import _calibrate as cal
 from . import _variance as sv
 from ._checks import as_list, check_columns, numeric
-from ..foundation.errors import ValidationError, WorkbenchError, choices_text
 
 
 class WeightingMixin:
@@ -206,7 +206,7 @@ class WeightingMixin:
 
     def trim_weights(self, upper: float | None = None, lower: float | None = None,
                      strict: bool = True, maxit: int = 50):
-        """Trim weights to ``[lower, upper]``, the trimmed amount shared equally (R ``trimWeights``).
+        """Trim weights to ``[lower, upper]``, sharing the excess equally (R ``trimWeights``).
 
         As R: the total trimmed is divided equally among the weights that were not outside
         the bounds (each gets the same amount added); ``strict=True`` (R's ``strict=TRUE``;
