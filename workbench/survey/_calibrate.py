@@ -120,7 +120,7 @@ def ipf(cells: list[tuple[np.ndarray, np.ndarray]], w: np.ndarray, maxit: int, t
         for codes, totals in cells:
             w = w * _ratio(totals, _margin(codes, w, len(totals)))[codes]
             after.append(w)
-        change = float(np.max(np.abs(w - old) / old))
+        change = float(np.max(np.abs(w - old) / np.where(old > 0, old, 1.0)))  # JK zeros
         err = max(float(np.max(np.abs(_ratio(t, _margin(c, w, len(t))) - 1)))
                   for c, t in cells)
         history.append({"iteration": it, "max_weight_change": change, "max_margin_error": err})

@@ -211,11 +211,15 @@ class SurveyDesign(EstimatorsMixin, WeightingMixin):
         if self._rep is not None:
             return np.full(k, float(self.df))
         st = self._stages[0]
-        inside = dom >= 0
         n_u = len(st.unit_stratum)
-        units = np.unique(dom[inside] * n_u + st.unit[inside])
+        if k == 1 and (dom == 0).all():  # every row in: every PSU and stratum counts
+            return np.array([float(n_u - st.n_strata)])
+        # one pass: which (domain, PSU) pairs hold a row of the domain
+        rows = np.bincount(np.maximum(dom, 0) * n_u + st.unit, dom >= 0, minlength=k * n_u)
+        units = np.flatnonzero(rows)
         d, u = units // n_u, units % n_u
-        strata = np.unique(d * st.n_strata + st.unit_stratum[u]) // st.n_strata
+        strata = sv.distinct(d * st.n_strata + st.unit_stratum[u], k * st.n_strata) \
+            // st.n_strata
         return (np.bincount(d, minlength=k) - np.bincount(strata, minlength=k)).astype(float)
 
     def summary(self) -> pd.DataFrame:
@@ -265,7 +269,10 @@ class SurveyDesign(EstimatorsMixin, WeightingMixin):
                 f"No rows to split by {by}: the subset is empty or every value is missing.",
                 f"没有可按 {by} 分组的行：子集为空或取值全部缺失。")
         for c in by:
-            miss = self.data[c].isna().to_numpy()
+            values = self.data[c].to_numpy()
+            if values.dtype.kind in "iub":  # integer codes cannot be missing
+                continue
+            miss = pd.isna(values)
             if miss.all() or (miss | ~base).all():
                 raise ValidationError(
                     f"by column {c!r} has only missing values"
@@ -279,6 +286,10 @@ class SurveyDesign(EstimatorsMixin, WeightingMixin):
                     "可设置 na_rm=True 将其排除在各分组之外（仍保留在设计中）。")
             base = base & ~miss
         codes, labels = sv.factorize(self.data, by)
+        if base.all():  # every row analysed and every level present
+            frame = pd.DataFrame(list(labels), columns=by) if len(by) > 1 \
+                else pd.DataFrame({by[0]: labels})
+            return codes, frame
         codes = np.where(base, codes, -1)
         present = np.bincount(codes[base], minlength=len(labels)) > 0
         if not present.all():  # levels seen only outside the domain or with missing values
@@ -293,6 +304,8 @@ class SurveyDesign(EstimatorsMixin, WeightingMixin):
         check_columns(self.data, [column], "analysis")
         y = numeric(self.data, column)
         miss = ~np.isfinite(y)
+        if not miss.any():
+            return y, ~miss
         inside = self._wd() > 0
         if (miss & inside).any() and not na_rm:
             raise ValidationError(

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..foundation.errors import ValidationError, WorkbenchError
+from . import _variance as sv
 from ._checks import as_list, check_columns, is_categorical, numeric
 from ._intervals import check_method, ciprop_interval, woodruff_limits
 
@@ -59,21 +60,26 @@ class EstimatorsMixin:
         k = len(labels)
         w = self._wd()
         inside = dom >= 0
-        dc = np.where(inside, dom, 0)
-        wi = np.where(inside, w, 0.0)
-        big_y, big_n = np.bincount(dc, wi * y, minlength=k), np.bincount(dc, wi, minlength=k)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            est = big_y if total else big_y / big_n
+        everyone = bool(inside.all())  # the usual case: no masking passes needed
+        dc = dom if everyone else np.where(inside, dom, 0)
+        wi = w if everyone else np.where(inside, w, 0.0)
+        if self._rep is None and not self._steps and len(self._stages) == 1:
+            big_y, big_n, est, cov = self._one_stage_mean(y, dc, wi, k, total)
+        else:
+            big_y = np.bincount(dc, wi * y, minlength=k)
+            big_n = np.bincount(dc, wi, minlength=k)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                est = big_y if total else big_y / big_n
 
-        def point(wt):
-            wt = np.where(inside, wt, 0.0)
-            a = np.bincount(dc, wt * y, minlength=k)
-            return a if total else a / np.bincount(dc, wt, minlength=k)
+            def point(wt):
+                wt = np.where(inside, wt, 0.0)
+                a = np.bincount(dc, wt * y, minlength=k)
+                return a if total else a / np.bincount(dc, wt, minlength=k)
 
-        with np.errstate(divide="ignore", invalid="ignore"):
-            resid = y if total else (y - est[dc]) / big_n[dc]
-        cov = self._cov(w, point, [(np.where(inside, w * resid, 0.0), dom, k)])
-        n = np.bincount(dc[inside], minlength=k)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                resid = y if total else (y - est[dc]) / big_n[dc]
+            cov = self._cov(w, point, [(np.where(inside, w * resid, 0.0), dom, k)])
+        n = np.bincount(dc, inside, minlength=k).astype(np.int64)
         table = self._table(labels, est, cov, n, {"variable": var}, df)
         if deff:
             mean = big_y / big_n
@@ -85,6 +91,24 @@ class EstimatorsMixin:
                     vsrs = vsrs * big_n ** 2
                 table["deff"] = np.diag(cov) / vsrs
         return table
+
+    def _one_stage_mean(self, y, dc, wi, k, total):
+        """Means or totals of one-stage designs from PSU x domain sums (two bincounts).
+
+        The PSU totals of the linearised scores ``w (y - mean_d) / N_d`` are
+        ``(sum w y - mean_d sum w) / N_d`` per PSU and domain: no per-row residuals needed.
+        """
+        st = self._stages[0]
+        n_u = len(st.unit_stratum)
+        flat = st.unit * k + dc
+        ty = np.bincount(flat, wi * y, minlength=n_u * k).reshape(n_u, k)
+        tw = np.bincount(flat, wi, minlength=n_u * k).reshape(n_u, k)
+        big_y, big_n = ty.sum(axis=0), tw.sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = big_y if total else big_y / big_n
+            totals = ty if total else (ty - tw * est) / big_n
+        totals = np.nan_to_num(totals, nan=0.0, posinf=0.0, neginf=0.0)  # empty domains
+        return big_y, big_n, est, sv.stage_cov(st, totals, self.lonely_psu)
 
     def mean(self, variables, by=None, na_rm: bool = False, deff=False) -> pd.DataFrame:
         """Weighted means with design-based SEs (R ``svymean`` / ``svyby``).

@@ -49,19 +49,54 @@ class Calibration:
 
 
 def factorize(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes of the combinations of ``columns`` (no missing values allowed)."""
+    """Integer codes of the combinations of ``columns`` (sorted levels, no missing values)."""
     if len(columns) == 1:
-        codes, uniques = pd.factorize(frame[columns[0]], sort=True)
-        return codes.astype(np.int64), pd.Index(uniques)
+        return factorize_values(frame[columns[0]])
     mi = pd.MultiIndex.from_frame(frame[columns])
     codes, uniques = pd.factorize(mi, sort=True)
     return codes.astype(np.int64), pd.Index(uniques)
 
 
+def factorize_values(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Sorted codes of one column; integer ids in a compact range avoid hashing.
+
+    ``pd.factorize`` hashes every value (0.1 s per million rows); integer design columns
+    (strata, PSU and domain codes) are coded in O(n) by marking the values present.
+    """
+    values = np.asarray(s)
+    if values.dtype.kind in "iu" and len(values):
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo <= 4 * len(values) + 1024:
+            shifted = values - lo if lo else values
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[shifted] = True
+            remap = np.cumsum(present, dtype=np.int64) - 1
+            labels = np.flatnonzero(present) + lo
+            return remap[shifted], pd.Index(labels.astype(values.dtype))
+    codes, uniques = pd.factorize(values if isinstance(s, np.ndarray) else s, sort=True)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def distinct(keys: np.ndarray, size: int) -> np.ndarray:
+    """Sorted distinct non-negative integer ``keys`` below ``size`` (O(n) when size is small)."""
+    if size <= 4 * len(keys) + 1024:
+        present = np.zeros(size, dtype=bool)
+        present[keys] = True
+        return np.flatnonzero(present)
+    return np.unique(keys)
+
+
+def crossprod(a: np.ndarray) -> np.ndarray:
+    """``a.T @ a`` for a narrow matrix without BLAS threads (which stall on a busy machine)."""
+    if a.shape[1] <= 64:
+        return np.einsum("ik,il->kl", a, a)
+    return a.T @ a
+
+
 def combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Codes of the pairs (a, b), dense 0..k-1."""
     key = a.astype(np.int64) * (int(b.max()) + 1 if len(b) else 1) + b
-    return pd.factorize(key, sort=True)[0].astype(np.int64)
+    return factorize_values(key)[0]
 
 
 def build_stage(unit: np.ndarray, stratum: np.ndarray, popsize_row: np.ndarray | None,
@@ -154,7 +189,7 @@ def stage_cov(stage: Stage, totals: np.ndarray, lonely_psu: str) -> np.ndarray:
         centred = np.where(lonely[h][:, None], totals, centred)
         coef = np.where(lonely, stage.mult * f, coef)
     scaled = centred * np.sqrt(coef[h])[:, None]
-    cov = scaled.T @ scaled
+    cov = crossprod(scaled)
     if lonely.any() and lonely_psu == "average":
         cov *= stage.n_strata / max(stage.n_strata - int(lonely.sum()), 1)
     return cov
