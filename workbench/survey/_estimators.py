@@ -173,34 +173,61 @@ class EstimatorsMixin:
 
         Intervals use each domain's degrees of freedom (R's ``svyby`` gives every domain its
         own ``degf``: PSUs minus strata in the domain, column ``df``) and R's ``svyciprop``
-        ``method`` ("mean": Wald, or "logit", "xlogit", "asin", "beta"; see :meth:`ciprop`).
+        ``method`` ("mean": Wald, or "logit", "likelihood", "xlogit", "asin", "beta"; see
+        :meth:`ciprop`).
         """
-        check_method(method, ("mean", "logit", "xlogit", "asin", "beta"))
+        check_method(method)
         s, valid, levels = self._factor(variable, na_rm)
         dom, labels = self._domains(by, valid, na_rm)
         df = self._domain_df(dom, len(labels))
         frames = []
         for level in levels:
-            t = self._mean_arrays((s == level).to_numpy(dtype=float), dom, labels, variable,
-                                  deff, False, df)
-            self._ciprop_limits(t, method)
+            y = (s == level).to_numpy(dtype=float)
+            t = self._mean_arrays(y, dom, labels, variable, deff, False, df)
+            self._ciprop_limits(t, method, y, dom)
             t.insert(len(labels.columns) + 1, "level", level)
             frames.append(t)
         out = pd.concat(frames, ignore_index=True)
         order = [*as_list(by), "level"] if by else ["level"]
         return out.sort_values(order, kind="stable").reset_index(drop=True)
 
-    def _ciprop_limits(self, t: pd.DataFrame, method: str) -> None:
+    def _ciprop_limits(self, t: pd.DataFrame, method: str, y: np.ndarray,
+                       dom: np.ndarray) -> None:
         if method == "mean":
             return
         profile = None
         if method == "likelihood":
-            from ._likelihood import profile_interval
-
-            profile = profile_interval(self, t, self.level)
+            profile = self._profile(y, dom, len(t))
         lo, hi = ciprop_interval(t["estimate"], t["se"], t["df"], self.level, method,
                                  len(self.data), profile)
         t["ci_low"], t["ci_high"] = lo, hi
+
+    def _profile(self, y: np.ndarray, dom: np.ndarray, k: int):
+        """R's profile-likelihood interval per domain (``svyglm`` fit, design variance)."""
+        from ._likelihood import irls, profile_limits
+
+        w = self._wd()
+        inside = (dom >= 0) & (w > 0)
+        fits, scores = [], np.zeros(len(y))
+        for j in range(k):  # domains, not rows
+            rows = np.flatnonzero(inside & (dom == j))
+            big_w = w[rows] * len(rows) / w[rows].sum()  # svyglm: weights with mean 1
+            beta, ww = irls(y[rows], big_w)
+            mu = 1 / (1 + np.exp(-beta))
+            a_inv = 1 / ww.sum()  # summary.glm's cov.unscaled: the last working weights
+            # svy.varcoef: estfun = working residual x working weight, times A^-1
+            scores[rows] = (y[rows] - mu) / (mu * (1 - mu)) * ww * a_inv / w[rows]
+            fits.append((beta, mu, len(rows), a_inv))
+        labels = pd.DataFrame(index=range(k))
+        var_beta = self._mean_arrays(scores, np.where(inside, dom, -1), labels, "", False,
+                                     True)["se"].to_numpy() ** 2
+
+        def limits(_p, _se, df):
+            out = [profile_limits(b, mu, n, np.sqrt(v), v / a, df[j], n / (n - 1), self.level)
+                   for j, ((b, mu, n, a), v) in enumerate(zip(fits, var_beta, strict=True))]
+            return np.array([o[0] for o in out]), np.array([o[1] for o in out])
+
+        return limits
 
     def ciprop(self, variable: str, value=True, by=None, method: str = "logit",
                na_rm: bool = False) -> pd.DataFrame:
@@ -224,7 +251,7 @@ class EstimatorsMixin:
         >>> d = SurveyDesign(df, psu="psu", weights="w")
         >>> d.ciprop("x", 1, method="beta")[["estimate", "ci_low"]].round(4)
            estimate  ci_low
-        0    0.6667  0.2228
+        0    0.6667  0.1873
         """
         check_method(method)
         check_columns(self.data, [variable], "analysis")
@@ -238,7 +265,7 @@ class EstimatorsMixin:
         dom, labels = self._domains(by, valid, na_rm)
         df = self._domain_df(dom, len(labels))
         t = self._mean_arrays(y, dom, labels, f"{variable}=={value}", False, False, df)
-        self._ciprop_limits(t, method)
+        self._ciprop_limits(t, method, y, dom)
         t["method"] = method
         return t
 
