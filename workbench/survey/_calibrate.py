@@ -121,12 +121,16 @@ def ipf(cells: list[tuple[np.ndarray, np.ndarray]], w: np.ndarray, maxit: int, t
             w = w * _ratio(totals, _margin(codes, w, len(totals)))[codes]
             after.append(w)
         change = float(np.max(np.abs(w - old) / np.where(old > 0, old, 1.0)))  # JK zeros
-        err = max(float(np.max(np.abs(_ratio(t, _margin(c, w, len(t))) - 1)))
+        err = max(float(np.max(np.abs(_margin(c, w, len(t)) - _col(t, w)) / _col(t, w)))
                   for c, t in cells)
         history.append({"iteration": it, "max_weight_change": change, "max_margin_error": err})
         if change < tol and err < 1e-6:  # stable weights can still miss inconsistent margins
             return w, after, history, True
     return w, after, history, False
+
+
+def _col(totals: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return totals if w.ndim == 1 else totals[:, None]
 
 
 def _ratio(totals: np.ndarray, sums: np.ndarray) -> np.ndarray:
