@@ -15,10 +15,10 @@ from ..foundation.errors import WorkbenchError, choices_text
 CIPROP_METHODS = ("logit", "likelihood", "asin", "beta", "mean", "xlogit")
 
 
-def check_method(method: str, allowed=CIPROP_METHODS) -> None:
+def check_method(method: str, allowed=CIPROP_METHODS, name: str = "method") -> None:
     if method not in allowed:
-        raise WorkbenchError(f"method={method!r}; choose one of {choices_text(allowed)}.",
-                             f"method={method!r} 无效，可选：{choices_text(allowed)}。")
+        raise WorkbenchError(f"{name}={method!r}; choose one of {choices_text(allowed)}.",
+                             f"{name}={method!r} 无效，可选：{choices_text(allowed)}。")
 
 
 def _t(level: float, df) -> np.ndarray:

@@ -104,14 +104,15 @@ def user_replicates(data: pd.DataFrame, columns: list[str], kind: str | None, w:
         raise WorkbenchError(f"replicate_type={kind!r} fixes the scale; do not pass scale=.",
                              f"replicate_type={kind!r} 的 scale 是固定的，请勿传入 scale=。")
     scale = default[kind] if scale is None else scale
-    rs = np.ones(r) if rscales is None else np.broadcast_to(
-        np.asarray(rscales, dtype=float), (r,)).copy()
-    if not np.isfinite(scale) or scale <= 0 or (rs < 0).any() or not np.isfinite(rs).all():
-        raise WorkbenchError(f"scale={scale} must be positive and rscales non-negative.",
-                             f"scale={scale} 须为正数，rscales 须非负。")
+    rs = np.ones(r) if rscales is None else np.asarray(rscales, dtype=float).ravel()
+    if rs.size == 1:
+        rs = np.full(r, rs[0])
     if rs.shape != (r,):
         raise WorkbenchError(f"rscales has length {rs.size}; give one per replicate ({r}).",
                              f"rscales 长度为 {rs.size}，应为每个重复样本一个（{r}）。")
+    if not np.isfinite(scale) or scale <= 0 or (rs < 0).any() or not np.isfinite(rs).all():
+        raise WorkbenchError(f"scale={scale} must be positive and rscales non-negative.",
+                             f"scale={scale} 须为正数，rscales 须非负。")
     if fraction is not None:
         f = np.broadcast_to(np.asarray(fraction, dtype=float), (r,))
         if ((f < 0) | (f > 1)).any():

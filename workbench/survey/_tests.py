@@ -21,7 +21,7 @@ STATISTICS = ("F", "Chisq", "Wald", "adjWald")
 
 def chisq(design, row: str, col: str, statistic: str = "F") -> pd.Series:
     """See :meth:`SurveyDesign.chisq`."""
-    check_method(statistic, STATISTICS)
+    check_method(statistic, STATISTICS, "statistic")
     check_columns(design.data, [row, col], "analysis")
     r, c = design.data[row], design.data[col]
     weight = design._wd()
