@@ -157,8 +157,8 @@ def export_microdata(source: str | None, quasi: str, k: int, output: str | None)
     from pathlib import Path
 
     from ..foundation.config import paths
-    from ..store.demo import load_survey
     from ..protection.privacy import load_microdata, write_k_anonymous_extract
+    from ..store.demo import load_survey
 
     data = load_microdata(source, identifiers="keep") if source else load_survey()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -178,8 +178,8 @@ def index() -> None:
 @main.command()
 def info() -> None:
     """Show the project's paths and package versions."""
-    from ..foundation.config import paths
     from ..execution.runner import package_versions
+    from ..foundation.config import paths
 
     for key, value in paths().as_dict().items():
         click.echo(f"{key:<11} {value}")

@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..foundation.errors import ValidationError, WorkbenchError, choices_text
 from . import _variance as sv
 from ._extras import (
     SurveyFile,
@@ -54,7 +55,6 @@ from ._report import (
     weight_diagnostics,
     weight_plot,
 )
-from ..foundation.errors import ValidationError, WorkbenchError, choices_text
 
 __all__ = [
     "SurveyDesign", "sample_size", "read_survey", "SurveyFile", "flag_unreliable",
