@@ -16,7 +16,7 @@ Progress is measured the way statistical offices measure SDG progress:
 
 For bounded percentages ``scale="logit"`` projects on the logit scale so a
 rate never passes 100 %.  The arithmetic is written by hand (vectorised in
-``_monitor_core``) because no maintained Python library implements these
+``workbench.monitor._core``) because no maintained Python library implements these
 methods; trend fits use ``scipy.stats.linregress`` / ``theilslopes`` and
 exact Poisson/binomial intervals come from ``scipy.stats``.
 
