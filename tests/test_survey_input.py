@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from workbench.errors import WorkbenchError
 
+from workbench.errors import WorkbenchError
 from workbench.survey import SurveyDesign, sample_size
 
 

@@ -11,7 +11,7 @@ from matplotlib.figure import Figure
 from ..foundation.i18n import check_lang
 
 if TYPE_CHECKING:
-    from . import ClusterResult
+    from ._clusters import ClusterResult
 
 _T = {"rank": ("排名（1 = 最好）", "rank (1 = best)"),
       "interval": ("排名区间", "rank interval"),

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ._core import min_ranks
 from ..foundation.catalogue import Catalogue
 from ..foundation.errors import WorkbenchError, choices_text
+from ._core import min_ranks
 
 NORMALISATIONS = ("minmax", "zscore", "distance_to_target", "goalposts")
 AGGREGATIONS = ("arithmetic", "geometric")

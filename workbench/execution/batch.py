@@ -194,7 +194,7 @@ def _select(runs: list[RunSpec], force: bool, retry_failed: bool) -> tuple[list,
 
 
 def _worker_command(run: RunSpec) -> list[str]:
-    return [sys.executable, "-m", "workbench.execution._worker", json.dumps(asdict(run))]
+    return [sys.executable, "-m", "workbench.execution._batch_worker", json.dumps(asdict(run))]
 
 
 def _record_lost(run: RunSpec, error: str) -> None:

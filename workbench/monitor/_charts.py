@@ -9,11 +9,13 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from . import _core as core
 from ..foundation.catalogue import Indicator
 from ..foundation.errors import WorkbenchError
 from ..foundation.i18n import DIMENSIONS, check_lang
 from ..foundation.plots import STATUS_COLORS
+from . import _core as core
+from ._labels import STATUS_GROUPS, status_label
+from ._progress import fit_trend
 
 # A series with data but no defined growth rate (zero base, one year) is not "no data".
 GROUP_COLORS = {**STATUS_COLORS, "not_assessable": "#e7e1ef"}
@@ -27,8 +29,6 @@ def status_heatmap(assessment: pd.DataFrame, names: pd.Series, lang: str = "zh",
     (no breakdown) are drawn.  ``names`` maps region codes to names (``Regions.names``).
     ``indicators`` lists the rows to draw, so indicators without any data show as "no data".
     """
-    from . import STATUS_GROUPS, status_label
-
     check_lang(lang)
     a = assessment[(assessment[list(DIMENSIONS)] == "total").all(axis=1)]
     if a.empty:
@@ -68,8 +68,6 @@ def trend_to_target_chart(values: pd.Series, indicator: Indicator, lang: str = "
     value to the target; the band is the prediction interval of :func:`fit_trend` (logit scale
     for percentages) up to 2030.
     """
-    from . import fit_trend
-
     check_lang(lang)
     zh = lang == "zh"
     s = values.dropna().sort_index()

@@ -1,0 +1,125 @@
+"""Progress of every series in a table of observations (vectorised over indicators and regions)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..foundation.catalogue import UNIT_RANGE, Catalogue
+from ..foundation.errors import WorkbenchError
+from . import _core as core
+from ._labels import (
+    _GROUP_OF,
+    KEYS,
+    METHODS,
+    _check_choice,
+)
+from ._progress import _assess_arrays
+
+
+# -- many series from the database ---------------------------------------------------------------
+def _wide(obs: pd.DataFrame, year: int) -> pd.DataFrame:
+    need = {*KEYS, "year", "value"}
+    missing = need - set(obs.columns)
+    if missing:
+        raise WorkbenchError(f"observations lack column(s) {sorted(missing)}",
+                             f"观测数据缺少列 {sorted(missing)}")
+    o = obs[pd.to_numeric(obs["year"]) <= year]
+    if o["value"].notna().sum() == 0:
+        raise WorkbenchError(f"no observation with a value up to {year} to assess",
+                             f"{year} 年及以前没有可评估的观测值")
+    return o.pivot_table(index=KEYS, columns="year", values="value", aggfunc="first",
+                         dropna=False).dropna(how="all")
+
+
+def _ends(wide: pd.DataFrame) -> dict[str, np.ndarray]:
+    v = wide.to_numpy(float)
+    years = wide.columns.to_numpy(int)
+    ok = np.isfinite(v)
+    n = ok.sum(axis=1)
+    first = ok.argmax(axis=1)
+    last = v.shape[1] - 1 - ok[:, ::-1].argmax(axis=1)
+    rows = np.arange(len(v))
+    return {"n_points": n, "base_year": years[first], "base_value": v[rows, first],
+            "latest_year": years[last], "latest_value": v[rows, last]}
+
+
+def _targets(cat: Catalogue, codes: pd.Index, target_year: int) -> pd.DataFrame:
+    t = cat.table.reindex(codes)
+    other = 2025 if target_year == 2030 else 2030
+    own = t[f"target_{target_year}_op"].fillna("") != ""
+    pick = {c: np.where(own, t[f"target_{target_year}{c}"], t[f"target_{other}{c}"])
+            for c in ("_op", "", "_prov")}
+    ty = np.where(own, target_year, np.where(pick["_op"] != "", other, target_year))
+    top = t["unit"].map(lambda u: UNIT_RANGE[u][1]).to_numpy(float)
+    lim = np.where(t["direction"].to_numpy() == "higher", top, np.nan)
+    return pd.DataFrame({"target_op": pick["_op"], "target": pick[""].astype(float),
+                         "target_prov": pick["_prov"], "target_year": ty.astype(int),
+                         "direction": t["direction"].to_numpy(), "unit": t["unit"].to_numpy(),
+                         "limit": np.where(np.isfinite(lim), lim, np.nan),
+                         "domain": t["domain"].to_numpy(),
+                         "responsible_unit": t["responsible_unit"].to_numpy()}, index=codes)
+
+
+def assess(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025, target_year: int = 2030,
+           method: str = "opensdg") -> pd.DataFrame:
+    """Assess every series (indicator x region x breakdown) in ``obs`` up to ``year``.
+
+    Indicators with a ``<=``/``>=`` target use ``method``; those without a target use
+    Open SDG's no-target method (natural limit = the top of the unit's range when higher is
+    better); binary ones (``==``) are achieved or not.  When an indicator has no target for
+    ``target_year`` the other year's target is used (``target_year`` column says which).
+    Percentages are projected on the logit scale.
+
+    Returns
+    -------
+    DataFrame
+        One row per series: keys, ``n_points, base_year, base_value, latest_year,
+        latest_value, target_op, target, target_prov, target_year, ratio, status, score,
+        projected, group, note, domain, responsible_unit``.
+
+    Examples
+    --------
+    >>> from workbench.catalogue import load_catalogue
+    >>> from workbench.database import connect
+    >>> with connect() as db:
+    ...     obs = db.observations(indicators=["H03"], regions=["210102"])
+    >>> assess(obs, load_catalogue())[["indicator", "region", "group"]].shape
+    (1, 3)
+    """
+    _check_choice("method", method, METHODS)
+    _check_choice("target_year", target_year, (2025, 2030))
+    catalogue.check_codes(obs["indicator"].unique())
+    wide = _wide(obs, year)
+    out = wide.index.to_frame(index=False)
+    ends = _ends(wide)
+    out = out.assign(**ends)
+    t = _targets(catalogue, pd.Index(out["indicator"]), target_year).reset_index(drop=True)
+    binary = t["target_op"].to_numpy() == "=="
+    numeric = np.isin(t["target_op"].to_numpy(), ["<=", ">="])
+    op = np.where(numeric, t["target_op"], np.where(t["direction"] == "lower", "<=", ">="))
+    target = np.where(numeric, t["target"], np.nan)
+    res = _assess_arrays(
+        out["base_year"].to_numpy(), out["base_value"].to_numpy(float),
+        out["latest_year"].to_numpy(), out["latest_value"].to_numpy(float),
+        out["n_points"].to_numpy(), target, op.astype(object),
+        np.maximum(t["target_year"].to_numpy(), out["latest_year"].to_numpy()), method,
+        (t["unit"] == "percent").to_numpy(), np.zeros(len(out)),
+        np.full(len(out), 100.0), t["limit"].to_numpy(float))
+    status = np.where(binary, np.where(core.achieved(out["latest_value"], "==", t["target"]) == 1,
+                                       "target_achieved", "not_achieved"), res["status"])
+    out = out.assign(
+        target_op=t["target_op"].to_numpy(), target=t["target"].to_numpy(),
+        target_prov=t["target_prov"].to_numpy(), target_year=t["target_year"].to_numpy(),
+        direction=t["direction"].to_numpy(), ratio=np.where(binary, np.nan, res["ratio"]),
+        status=status,
+        score=np.where(binary, np.where(status == "target_achieved", 5.0, np.nan), res["score"]),
+        projected=np.where(binary, np.nan, res["projected"]),
+        note=np.where(binary, "", res["note"]), domain=t["domain"].to_numpy(),
+        responsible_unit=t["responsible_unit"].to_numpy())
+    out["group"] = out["status"].map(_GROUP_OF).fillna("no_data")
+    # sdg-build's no-target score decides between improving and worsening
+    no_target = ~numeric & ~binary
+    out.loc[no_target & (out["status"] == "substantial_progress"), "group"] = "on_track"
+    return out
+

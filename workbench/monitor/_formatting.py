@@ -1,0 +1,113 @@
+"""Monitoring results shaped into the tables a report publishes, with Chinese or English labels."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..foundation.catalogue import Catalogue
+from ..foundation.i18n import DIMENSIONS, check_lang, label
+from ._labels import (
+    WARNING_KINDS,
+    status_label,
+)
+
+
+def _dims_label(frame: pd.DataFrame, lang: str) -> pd.Series:
+    parts = [frame[d].map(lambda v, d=d: "" if v == "total" else label(d, v, lang))
+             for d in DIMENSIONS]
+    text = parts[0].str.cat(parts[1:], sep=" ").str.strip().str.replace(r"\s+", " ", regex=True)
+    return text.where(text != "", label("text", "total", lang))
+
+
+def _unit_names(lang: str) -> pd.Series:
+    from ..foundation.catalogue import load_units
+
+    u = load_units().set_index("code")
+    return u["name_zh" if check_lang(lang) == "zh" else "name_en"]
+
+
+def _target_text(frame: pd.DataFrame) -> pd.Series:
+    val = frame["target"].map(lambda v: "" if pd.isna(v) else f"{v:g}")
+    star = np.where(frame["target_prov"] == "P", "*", "")
+    text = frame["target_op"].fillna("") + " " + val + star
+    return text.where(frame["target_op"].fillna("") != "", "—")
+
+
+def format_status(assessment: pd.DataFrame, catalogue: Catalogue, names: pd.Series,
+                  lang: str = "zh") -> pd.DataFrame:
+    """A readable status table (one row per series) from :func:`assess`, in ``lang``."""
+    zh = check_lang(lang) == "zh"
+    a = assessment
+    ind = catalogue.table.reindex(a["indicator"])
+    col = {k: label("column", k, lang) for k in ("code", "name", "region", "year", "value")}
+    return pd.DataFrame({
+        col["code"]: a["indicator"].to_numpy(),
+        col["name"]: ind["name_zh" if zh else "name_en"].to_numpy(),
+        col["region"]: a["region"].map(names).fillna(a["region"]).to_numpy(),
+        ("分组" if zh else "Group"): _dims_label(a, lang).to_numpy(),
+        col["year"]: a["latest_year"].to_numpy(),
+        col["value"]: a["latest_value"].round(2).to_numpy(),
+        ("目标" if zh else "Target"): (_target_text(a) + " (" + a["target_year"].astype(str)
+                                       + ")").to_numpy(),
+        ("状态" if zh else "Status"): a["status"].map(lambda v: status_label(v, lang)).to_numpy(),
+        ("进展比" if zh else "Ratio"): a["ratio"].round(3).to_numpy(),
+        ("得分" if zh else "Score"): a["score"].round(2).to_numpy(),
+        ("预计值" if zh else "Projected"): a["projected"].round(2).to_numpy(),
+        ("说明" if zh else "Note"): a["note"].to_numpy(),
+    })
+
+
+def format_warnings(warnings: pd.DataFrame, catalogue: Catalogue, names: pd.Series,
+                    lang: str = "zh") -> pd.DataFrame:
+    """The warning list from :func:`early_warnings` as a readable table in ``lang``."""
+    zh = check_lang(lang) == "zh"
+    w = warnings
+    ind = catalogue.table.reindex(w["indicator"])
+    return pd.DataFrame({
+        label("column", "code", lang): w["indicator"].to_numpy(),
+        label("column", "name", lang): ind["name_zh" if zh else "name_en"].to_numpy(),
+        label("column", "region", lang): w["region"].map(names).fillna(w["region"]).to_numpy(),
+        ("分组" if zh else "Group"): _dims_label(w, lang).to_numpy(),
+        ("预警类型" if zh else "Warning"): w["kind_label"].to_numpy(),
+        ("依据" if zh else "Evidence"): w["reason"].to_numpy(),
+        label("column", "responsible_unit", lang):
+            w["responsible_unit"].map(_unit_names(lang)).fillna(w["responsible_unit"]).to_numpy(),
+    })
+
+
+def format_districts(latest: pd.DataFrame, names: pd.Series, region: str,
+                     lang: str = "zh") -> pd.DataFrame:
+    """Latest values (:func:`latest_by_region`) as indicators x districts, plus the focus
+    region's rank in the last column."""
+    wide = latest.pivot(index="indicator", columns="region", values="value").round(2)
+    wide = wide.rename(columns=names)
+    rank_label = ("本区排名" if check_lang(lang) == "zh" else "Rank of ") + names[region]
+    wide[rank_label] = latest[latest["region"] == region].set_index("indicator")["rank"]
+    return wide.reset_index()
+
+
+def format_gaps(gaps: pd.DataFrame, catalogue: Catalogue, lang: str = "zh") -> pd.DataFrame:
+    """The table of :func:`data_gaps` with indicator names and headers in ``lang``."""
+    zh = check_lang(lang) == "zh"
+    out = gaps.copy()
+    out.insert(1, "name", catalogue.table.loc[out["indicator"], "name_" + lang].to_numpy())
+    return out.rename(columns={"n_regions": "有数据的地区数" if zh else "Regions with data",
+                               "n_years": "有数据的年份数" if zh else "Years with data",
+                               "no_data": "无数据" if zh else "No data"})
+
+
+def warning_counts(warnings: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Number of warnings by kind (all series and undisaggregated series only)."""
+    zh = check_lang(lang) == "zh"
+    total = (warnings[list(DIMENSIONS)] == "total").all(axis=1)
+    kinds = [k for k in WARNING_KINDS if k in set(warnings["kind"])]
+    out = pd.DataFrame({
+        ("预警类型" if zh else "Warning"): [status_label(k, lang) for k in kinds],
+        ("全部序列" if zh else "All series"):
+            warnings["kind"].value_counts().reindex(kinds).to_numpy(),
+        ("合计行" if zh else "Totals only"):
+            warnings.loc[total, "kind"].value_counts().reindex(kinds, fill_value=0).to_numpy(),
+    })
+    return out
+

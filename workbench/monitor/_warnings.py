@@ -1,0 +1,217 @@
+"""Early warnings: targets projected to be missed, off-path series, unusual year-on-year changes,
+with a small-number guard that pools years and uses exact intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from ..foundation.catalogue import UNIT_SCALE, Catalogue
+from ..foundation.i18n import DIMENSIONS, check_lang
+from . import _core as core
+from ._assess import assess
+from ._labels import (
+    _MIN_POINTS,
+    _POOL_YEARS,
+    _ROBUST_Z,
+    _SMALL_COUNT,
+    KEYS,
+    WARNING_KINDS,
+    status_label,
+)
+
+
+# -- early warning ------------------------------------------------------------------------------
+def _pooled(obs: pd.DataFrame, cat: Catalogue, year: int) -> pd.DataFrame:
+    """Pooled last ``_POOL_YEARS`` years of numerator/denominator with exact intervals."""
+    o = obs[(obs["year"] <= year) & (obs["year"] > year - _POOL_YEARS)]
+    o = o[o[["numerator", "denominator"]].notna().all(axis=1)]
+    g = o.groupby(KEYS, observed=True)[["numerator", "denominator"]].sum()
+    latest = obs[obs["year"] == year].set_index(KEYS)["numerator"]
+    g["latest_events"] = latest.reindex(g.index)
+    units = cat.table["unit"].reindex(g.index.get_level_values("indicator")).to_numpy()
+    scale = np.array([UNIT_SCALE[u] for u in units], float)
+    binomial = units == "percent"
+    lo, hi = core.exact_rate_interval(g["numerator"], g["denominator"], binomial)
+    return g.assign(pooled=g["numerator"] / g["denominator"] * scale, ci_low=lo * scale,
+                    ci_high=hi * scale)
+
+
+def _breakdown(o: pd.DataFrame) -> pd.Series:
+    """The dimension a row is broken down by ("total" for an undisaggregated row)."""
+    dims = o[list(DIMENSIONS)] != "total"
+    return pd.Series(np.where(dims.any(axis=1), dims.idxmax(axis=1), "total"), index=o.index)
+
+
+def _yoy(obs: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Latest annual change against the series' and indicator's earlier changes."""
+    o = obs[obs["year"] <= year].sort_values("year")
+    o = o.assign(change=o.groupby(KEYS, observed=True)["value"].diff()
+                 / o.groupby(KEYS, observed=True)["year"].diff())
+    hist = o[o["year"] < year].dropna(subset=["change"])
+    centre = hist.groupby(KEYS, observed=True)["change"].median()
+    spread = (hist["change"] - centre.reindex(pd.MultiIndex.from_frame(hist[KEYS])).to_numpy())
+    # breakdown cells are noisier than totals: one spread per indicator and breakdown
+    by = spread.abs().groupby([hist["indicator"], _breakdown(hist)])
+    # Iglewicz-Hoaglin: 1.4826 MAD, or 1.2533 x mean absolute deviation where the MAD is 0
+    mad = by.median() * 1.4826
+    mad = mad.where(mad > 0, by.mean() * 1.2533)
+    cur = o[o["year"] == year].dropna(subset=["change"])
+    last = cur.set_index(KEYS)["change"]
+    scale = mad.reindex(pd.MultiIndex.from_arrays([cur["indicator"], _breakdown(cur)]))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = (last - centre.reindex(last.index)) / scale.to_numpy()
+    return pd.DataFrame({"change": last, "usual_change": centre.reindex(last.index), "z": z})
+
+
+def early_warnings(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025,
+                   lang: str = "zh") -> pd.DataFrame:
+    """The warning list for ``year``: one row per series and kind, with the numbers behind it.
+
+    Kinds: ``projected_miss_2025`` / ``projected_miss_2030`` (UNSD projection of the latest
+    value does not meet the target), ``missed_2025`` (the 2025 value itself misses it),
+    ``off_path`` (Open SDG ratio below 0.60 and target not achieved), ``unusual_change``
+    (latest annual change more than 3.5 robust SD from the series' usual change, SD from the
+    indicator's history in all regions), ``too_few_points`` (fewer than 3 years).
+
+    Small-number guard: where the latest year has fewer than 30 events, the last 3 years are
+    pooled and a target or path warning is raised only if the exact (Clopper-Pearson or
+    Poisson) 95 % interval of the pooled rate lies entirely on the wrong side of the target;
+    an unusual change only if the exact conditional test of the latest year's events against
+    the 3 years before rejects equal rates at 5 %.
+
+    Examples
+    --------
+    >>> from workbench.catalogue import load_catalogue
+    >>> from workbench.database import connect
+    >>> with connect() as db:
+    ...     obs = db.observations(indicators=["H12"], regions=["210102"])
+    >>> early_warnings(obs, load_catalogue(), 2025, "en")["kind"].tolist()[:1]
+    ['missed_2025']
+    """
+    check_lang(lang)
+    obs = obs.assign(**{c: np.nan for c in ("numerator", "denominator") if c not in obs})
+    frames = []
+    a30 = assess(obs, catalogue, year, 2030, "unsd")
+    os30 = assess(obs, catalogue, year, 2030, "opensdg")
+    a25 = assess(obs, catalogue, min(year, 2025), 2025, "unsd")
+    pool = _pooled(obs, catalogue, year)
+    for a, kind, bad in _target_checks(a25, a30, os30):
+        frames.append(a[bad].assign(kind=kind))
+    w = pd.concat(frames, ignore_index=True) if frames else a30.iloc[:0].assign(kind="")
+    w = _guard(w, pool)
+    yo = _yoy(obs, year)
+    unusual = yo[yo["z"].abs() > _ROBUST_Z].reset_index()
+    unusual = _guard_yoy(unusual, obs, pool, year)
+    few = a30[a30["n_points"] < _MIN_POINTS].assign(kind="too_few_points")
+    cols = [*KEYS, "kind", "n_points", "latest_year", "latest_value", "base_year", "base_value",
+            "target_op", "target", "target_prov", "target_year", "projected", "ratio",
+            "change", "usual_change", "z", "small_numbers", "pooled", "ci_low", "ci_high",
+            "responsible_unit"]
+    info = a30.set_index(KEYS)
+    unusual = unusual.join(info[["n_points", "latest_year", "latest_value",
+                                 "responsible_unit"]], on=KEYS)
+    out = pd.concat([w, unusual.assign(kind="unusual_change"), few], ignore_index=True)
+    out = out.reindex(columns=cols)
+    out["year"] = year
+    out["kind_label"] = out["kind"].map(lambda k: status_label(k, lang))
+    out["reason"] = _reasons(out, lang)
+    order = {k: i for i, k in enumerate(WARNING_KINDS)}
+    out = out.sort_values(["indicator", "region", *DIMENSIONS, "kind"],
+                          key=lambda c: c.map(order) if c.name == "kind" else c)
+    return out.reset_index(drop=True)[["year", *cols[:3], *cols[3:6], "kind_label", "reason",
+                                       *cols[6:]]]
+
+
+def _target_checks(a25: pd.DataFrame, a30: pd.DataFrame, os30: pd.DataFrame,
+                   ) -> list[tuple[pd.DataFrame, str, pd.Series]]:
+    numeric25 = a25["target_op"].isin(["<=", ">="]) & (a25["target_year"] == 2025)
+    numeric30 = a30["target_op"].isin(["<=", ">="]) & (a30["target_year"] == 2030)
+    miss25 = numeric25 & (a25["status"] != "target_achieved") & (a25["n_points"] >= 2)
+    hit30 = core.achieved(a30["projected"], a30["target_op"], a30["target"]) == 1
+    miss30 = numeric30 & (a30["status"] != "target_achieved") & ~hit30 \
+        & a30["projected"].notna()
+    hit25 = core.achieved(a25["projected"], a25["target_op"], a25["target"]) == 1
+    checks = [(a30, "projected_miss_2030", miss30),
+              (os30, "off_path", numeric30 & (os30["ratio"] < core.OPENSDG_THRESHOLDS[1])
+               & (os30["status"] != "target_achieved"))]
+    # judged on the 2025 value where there is one, else on its projection
+    checks.append((a25, "missed_2025", miss25 & (a25["latest_year"] == 2025)))
+    checks.append((a25, "projected_miss_2025", miss25 & (a25["latest_year"] < 2025) & ~hit25
+                   & a25["projected"].notna()))
+    return checks
+
+
+def _guard(w: pd.DataFrame, pool: pd.DataFrame) -> pd.DataFrame:
+    p = pool.reindex(pd.MultiIndex.from_frame(w[KEYS]))
+    small = (p["latest_events"] < _SMALL_COUNT).to_numpy()
+    lower = w["target_op"].to_numpy() == "<="
+    wrong_side = np.where(lower, p["ci_low"].to_numpy() > w["target"].to_numpy(),
+                          p["ci_high"].to_numpy() < w["target"].to_numpy())
+    keep = ~small | wrong_side
+    w = w.assign(small_numbers=small, pooled=p["pooled"].to_numpy(),
+                 ci_low=p["ci_low"].to_numpy(), ci_high=p["ci_high"].to_numpy())
+    return w[keep]
+
+
+def _guard_yoy(u: pd.DataFrame, obs: pd.DataFrame, pool: pd.DataFrame,
+               year: int) -> pd.DataFrame:
+    """Keep a small-count unusual change only if an exact test says the rate changed.
+
+    The latest year's events are compared with the pooled previous years by the conditional
+    binomial test of two Poisson rates (events of the latest year given the total, with
+    probability its share of the exposure), two-sided at 5 %.
+    """
+    if u.empty:
+        return u.assign(small_numbers=pd.Series(dtype=bool))
+    idx = pd.MultiIndex.from_frame(u[KEYS])
+    p = pool.reindex(idx)
+    small = (p["latest_events"] < _SMALL_COUNT).to_numpy()
+    counts = obs[["numerator", "denominator"]].notna().all(axis=1)
+    o = obs[counts & (obs["year"] <= year) & (obs["year"] >= year - _POOL_YEARS)]
+    now = o[o["year"] == year].set_index(KEYS)[["numerator", "denominator"]].reindex(idx)
+    before = o[o["year"] < year].groupby(KEYS, observed=True)[
+        ["numerator", "denominator"]].sum().reindex(idx)
+    k = now["numerator"].to_numpy(float)
+    total = k + before["numerator"].to_numpy(float)
+    share = now["denominator"].to_numpy(float) / (now["denominator"].to_numpy(float)
+                                                  + before["denominator"].to_numpy(float))
+    p_two = np.minimum(1.0, 2 * np.minimum(stats.binom.cdf(k, total, share),
+                                           stats.binom.sf(k - 1, total, share)))
+    keep = ~small | (p_two < 0.05)
+    return u.assign(small_numbers=small, pooled=p["pooled"].to_numpy(),
+                    ci_low=p["ci_low"].to_numpy(), ci_high=p["ci_high"].to_numpy())[keep]
+
+
+def _reasons(w: pd.DataFrame, lang: str) -> pd.Series:
+    zh = check_lang(lang) == "zh"
+    if w.empty:  # no warnings: string arithmetic on empty float columns would fail
+        return pd.Series(dtype=object, index=w.index)
+    fmt = lambda x: "" if pd.isna(x) else f"{x:.4g}"  # noqa: E731
+    tgt = w["target_op"].fillna("") + " " + w["target"].map(fmt) + \
+        np.where(w["target_prov"] == "P", "*", "")
+    latest = w["latest_value"].map(fmt) + " (" + w["latest_year"].map(fmt) + ")"
+    proj = w["projected"].map(fmt)
+    change = w["change"].map(fmt) + (" 常年 " if zh else " vs usual ") + \
+        w["usual_change"].map(fmt)
+    texts = {
+        "projected_miss_2030": (f"{'预计2030年' if zh else 'projected 2030: '}" + proj
+                                + (" 目标 " if zh else ", target ") + tgt),
+        "projected_miss_2025": (f"{'预计2025年' if zh else 'projected 2025: '}" + proj
+                                + (" 目标 " if zh else ", target ") + tgt),
+        "missed_2025": (("最新 " if zh else "latest ") + latest + (" 目标 " if zh else
+                                                                    ", target ") + tgt),
+        "off_path": (("进展比 R=" if zh else "progress ratio R=") + w["ratio"].map(fmt)
+                     + (" < 0.60，目标 " if zh else " < 0.60, target ") + tgt),
+        "unusual_change": ("年变化 " if zh else "annual change ") + change,
+        "too_few_points": ("有数据的年份数：" if zh else "years with data: ")
+        + w["n_points"].map(fmt),
+    }
+    out = pd.Series("", index=w.index, dtype=object)
+    for kind, text in texts.items():
+        out = out.where(w["kind"] != kind, text)
+    pooled = (("；合并近3年 " if zh else "; pooled 3 years ") + w["pooled"].map(fmt) + " ["
+              + w["ci_low"].map(fmt) + ", " + w["ci_high"].map(fmt) + "]")
+    return out.where(~w["small_numbers"].fillna(False).astype(bool), out + pooled)
+
