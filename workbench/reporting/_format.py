@@ -75,8 +75,8 @@ def _missing(values: pd.Series) -> pd.Series:
     miss = values.isna()
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
         miss |= np.isinf(values.astype("float64")).fillna(False)
-    else:
-        miss |= values.astype(str).isin(["nan", "NaN", "<NA>", "None", "inf", "-inf", ""])
+    else:  # an empty text cell stays blank: nothing to say is not missing data
+        miss |= values.astype(str).isin(["nan", "NaN", "<NA>", "None", "inf", "-inf"])
     return miss
 
 
@@ -112,17 +112,17 @@ def _format_column(name: str, values: pd.Series, lang: str, row_decimals: pd.Ser
         yes, no = _WORDS[lang]
         return present.map(lambda v: yes if bool(v) else no)
     if not pd.api.types.is_numeric_dtype(values):
-        return present.astype(str)
+        return present.astype(str).str.replace("<=", "≤").str.replace(">=", "≥")
     numbers = present.astype("float64") * (100 if percent else 1)
     if is_p_column(name):
         return _p_values(numbers)
-    if decimals is not None:
-        return _fixed(numbers, decimals)
+    if decimals is not None or percent:
+        return _fixed(numbers, 1 if decimals is None else decimals)
     if len(numbers) and np.allclose(numbers, np.round(numbers)):
         return _fixed(numbers, 0, thousands=not _YEAR_NAME.search(str(name)))
-    if row_decimals is not None and not percent and not _STAT_NAME.search(str(name)):
+    if row_decimals is not None and not _STAT_NAME.search(str(name)):
         return _fixed(numbers, row_decimals.reindex(numbers.index).fillna(_DEFAULT_DECIMALS))
-    return _fixed(numbers, 1 if percent else _DEFAULT_DECIMALS)
+    return _fixed(numbers, _DEFAULT_DECIMALS)
 
 
 def _code_column(df: pd.DataFrame, decimals_by_code: pd.Series) -> str | None:
@@ -158,11 +158,18 @@ def _header(name: object, lang: str, unit: str | None, percent: bool) -> str:
     return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
 
 
-def _plain_frame(df: pd.DataFrame) -> pd.DataFrame:
-    """No index in a publication: a meaningful index becomes a column."""
+def _plain_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """No index in a publication: a meaningful index becomes a column.
+
+    Of columns that read the same once translated (a code and its label, e.g. ``domain``
+    and ``领域``), the reader sees the last one, the label; the CSV keeps both.
+    """
     if isinstance(df.index, pd.RangeIndex) and df.index.name is None:
-        return df.reset_index(drop=True)
-    return df.reset_index()
+        frame = df.reset_index(drop=True)
+    else:
+        frame = df.reset_index()
+    headers = pd.Index([label("column", str(c), lang) for c in frame.columns])
+    return frame.loc[:, ~headers.duplicated(keep="last")]
 
 
 def format_table(df: pd.DataFrame, lang: str, catalogue: Any | None = None,
@@ -191,7 +198,7 @@ def format_table(df: pd.DataFrame, lang: str, catalogue: Any | None = None,
     [['87.5']]
     """
     check_lang(lang)
-    frame = _plain_frame(df)
+    frame = _plain_frame(df, lang)
     by_code = unit_decimals(catalogue)
     code_col = _code_column(frame, by_code)
     row_decimals = None

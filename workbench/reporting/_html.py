@@ -36,7 +36,8 @@ font-size:.86em;width:auto;max-width:100%} caption{caption-side:top;text-align:l
 font-weight:bold;padding:.3em 0} th{background:#e4edf6;border-top:1.5px solid #333;
 border-bottom:1px solid #333;padding:3px 7px;text-align:left;vertical-align:bottom}
 td{border-bottom:1px solid #ddd;padding:2px 7px;vertical-align:top} td.r,th.r{text-align:right;
-white-space:nowrap} td.l{word-break:keep-all} tr{page-break-inside:avoid}
+white-space:nowrap} td.l{word-break:keep-all} .n{white-space:nowrap} th{word-break:keep-all}
+tr{page-break-inside:avoid}
 thead{display:table-header-group} .notes{font-size:.8em;color:#444;margin:.2em 0 1.2em}
 figure{margin:1em 0;page-break-inside:avoid} figure img{max-width:100%}
 figcaption{font-weight:bold;margin-bottom:.3em} .error{color:#b2182b}
@@ -45,8 +46,15 @@ figcaption{font-weight:bold;margin-bottom:.3em} .error{color:#b2182b}
 """
 
 
+_SHORT = 14  # a column whose cells are all this short never wraps
+
+
 def _table(block: dict[str, Any]) -> str:
     align = block.get("align") or ["l"] * len(block["headers"])
+    widths = [max([len(str(v)) for v in column] or [0]) for column in zip(*block["rows"],
+                                                                           strict=True)]
+    align = [f"{a} n" if w <= _SHORT else a for a, w in
+             zip(align, widths or [_SHORT + 1] * len(align), strict=True)]
     head = "".join(f"<th class='{a}'>{escape(h)}</th>" for h, a in
                    zip(block["headers"], align, strict=True))
     body = "".join("<tr>" + "".join(f"<td class='{a}'>{escape(str(v))}</td>" for v, a in

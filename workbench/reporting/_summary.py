@@ -114,8 +114,8 @@ def _warning_sentences(warnings: pd.DataFrame | None, catalogue: Any, names: pd.
                                         listed["reason"], strict=True)]
     if not items:
         return [head]
-    return [head, ("主要预警：" if zh else "Main warnings: ") + ("；" if zh else "; ").join(items)
-            + ("。" if zh else ".")]
+    text = ("主要预警：" if zh else "Main warnings: ") + ("；" if zh else "; ").join(items)
+    return [head, text.replace("<=", "≤").replace(">=", "≥") + ("。" if zh else ".")]
 
 
 def _gap_sentences(latest: pd.DataFrame | None, catalogue: Any, names: pd.Series | None,

@@ -124,18 +124,17 @@ class Report:
                           evaluation=evaluation, domain=domain, provenance=provenance)
         _emit({"kind": "cover", "meta": meta}, meta["title"])
 
-    def summary(self, status: pd.DataFrame, catalogue: object, **inputs: object) -> dict:
+    def summary(self, status: pd.DataFrame, catalogue: object, **inputs: object) -> None:
         """Publish the written summary built from a status table (``monitor.assess``).
 
         ``inputs`` are passed on to :func:`workbench.reporting._summary.build_summary`
-        (``domains``, ``warnings``, ``latest``, ``names``).  Returns the summary
-        (facts and sentences); the report shows it right after the title page.
+        (``domains``, ``warnings``, ``latest``, ``names``); the report shows the
+        summary right after the title page, and :func:`check_summary` recomputes it.
         """
         from ._summary import build_summary
 
         block = build_summary(status, catalogue, self.lang, **inputs)
         _emit(block, "\n".join(block["sentences"]))
-        return block
 
     def __repr__(self) -> str:
         where = str(self.out_dir) if self.out_dir else "not saving (interactive)"
