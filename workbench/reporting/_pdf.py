@@ -57,7 +57,7 @@ TEMPLATE = r"""
     text(size: 9.5pt, fill: rgb("#1f4e79"))[#b.label #b.caption])
   set text(size: cell-size(n))
   table(
-    columns: n,
+    columns: b.widths.map(w => if w == "auto" { auto } else { w * 1fr }),
     align: b.align.map(a => if a == "r" { right } else { left }),
     stroke: (x, y) => (bottom: if y == 0 { 0.8pt } else { 0.3pt + luma(200) },
                        top: if y == 0 { 1.2pt } else { none }),
@@ -104,6 +104,25 @@ def _font_dirs() -> list[str]:
     return [str(Path(pylopdf_fonts_zh_cn.sans_path()).parent)]
 
 
+_SHORT = 14  # a column whose cells are all this short is sized to fit; longer ones share
+
+
+def _widths(block: dict[str, Any]) -> list[str | float]:
+    """``auto`` for short columns (never wrapped); long text columns share the rest of the
+    line in proportion to their typical (median) cell length, so a name gets more room
+    than a note that is mostly empty."""
+    import statistics
+
+    columns = list(zip(*block["rows"], strict=True))
+    if not columns:
+        return ["auto"] * len(block["headers"])
+    lengths = [[len(str(v)) for v in column] for column in columns]
+    widths: list[str | float] = [min(30.0, max(10.0, statistics.median(n))) if max(n) > _SHORT
+                                 else "auto"
+                                 for n in lengths]
+    return widths
+
+
 def _payload(doc: Any, folder: Path) -> dict[str, Any]:
     blocks = []
     for block in doc.blocks:
@@ -115,6 +134,7 @@ def _payload(doc: Any, folder: Path) -> dict[str, Any]:
         if block["kind"] == "table":
             b.setdefault("empty", None)
             b.setdefault("source", "")
+            b["widths"] = _widths(block)
         blocks.append(b)
     zh = doc.lang == "zh"
     return {"title": doc.title, "lang": doc.lang, "toc": "目录" if zh else "Contents",

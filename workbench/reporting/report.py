@@ -227,8 +227,22 @@ def _emit(block: dict, text: str, extra: dict | None = None) -> None:
 
     bundle = {MIME: block, "text/plain": text, **(extra or {})}
     if block["kind"] != "figure":  # a figure shows as its image
-        bundle["text/html"] = block_html(block)
+        bundle["text/html"] = block_html(_head(block))
     display(bundle, raw=True)
+
+
+_SHOWN_ROWS = 40  # rows a notebook shows; the report and the XLSX have them all
+
+
+def _head(block: dict) -> dict:
+    """A long table shortened for the notebook's own display (it keeps the JSON whole)."""
+    rows = block.get("rows")
+    if block["kind"] != "table" or len(rows) <= _SHOWN_ROWS:
+        return block
+    more = len(rows) - _SHOWN_ROWS
+    return {**block, "rows": rows[:_SHOWN_ROWS],
+            "notes": [f"… {more} more rows in the report and the XLSX / "
+                      f"另有 {more} 行见报告与 XLSX", *block.get("notes", [])]}
 
 
 def _show(block: dict, lang: str) -> None:
