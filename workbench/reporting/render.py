@@ -80,8 +80,11 @@ def render_formats(notebook: str | Path, run_folder: str | Path, lang: str | Non
         raise WorkbenchError(f"Unknown report format(s) {unknown}; valid: {choices_text(FORMATS)}",
                              f"未知的报告格式 {unknown}；可选：{choices_text(FORMATS)}")
     notebook, folder = Path(notebook), Path(run_folder)
-    doc = document(nbformat.read(notebook, as_version=4),
-                   check_lang(lang or notebook_lang(notebook)))
+    # papermill wrote and validated it; validating a 1 MB notebook again costs about a second
+    from nbformat.v4.rwbase import rejoin_lines
+
+    nb = rejoin_lines(nbformat.from_dict(json.loads(notebook.read_text(encoding="utf-8"))))
+    doc = document(nb, check_lang(lang or notebook_lang(notebook)))
     failed: dict[str, str] = {}
     for fmt in formats:
         target, tmp = folder / f"report.{fmt}", folder / f".report.{fmt}.tmp"
