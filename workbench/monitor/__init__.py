@@ -38,7 +38,8 @@ __all__ = [
     "evaluation_summary", "latest_by_region", "data_gaps", "status_heatmap",
     "trend_to_target_chart", "status_label", "evaluation_target_year", "select_regions",
     "format_status", "format_warnings", "format_districts", "format_gaps", "warning_counts",
-    "totals", "projected_to_miss", "METHODS", "SCALES", "EVALUATIONS", "STATUS_GROUPS", "WARNING_KINDS", "KEYS",
+    "totals", "projected_to_miss", "METHODS", "SCALES", "EVALUATIONS", "STATUS_GROUPS",
+    "WARNING_KINDS", "KEYS",
     "TREND_METHODS",
 ]
 
