@@ -1,6 +1,7 @@
 """The ``workbench`` command: a thin layer over the package, one module per command group.
 
 - ``run``   notebooks, parameters, runs, batches, the report site
+- ``export`` re-rendering a run's report (HTML, Word, PDF) from its stored notebook
 - ``data``  the demo data, k-anonymous microdata extracts, the annual compilation, paths
 - ``db``    the monitoring database: templates, submissions, revisions, merge, export
 
@@ -16,7 +17,7 @@ Examples
 
 from __future__ import annotations
 
-from . import data, run  # noqa: F401  (importing registers the commands)
+from . import data, export, run  # noqa: F401  (importing registers the commands)
 from ._main import main
 from .db import db
 

@@ -38,7 +38,8 @@ __all__ = [
     "evaluation_summary", "latest_by_region", "data_gaps", "status_heatmap",
     "trend_to_target_chart", "status_label", "evaluation_target_year", "select_regions",
     "format_status", "format_warnings", "format_districts", "format_gaps", "warning_counts",
-    "totals", "METHODS", "SCALES", "EVALUATIONS", "STATUS_GROUPS", "WARNING_KINDS", "KEYS",
+    "totals", "projected_to_miss", "METHODS", "SCALES", "EVALUATIONS", "STATUS_GROUPS",
+    "WARNING_KINDS", "KEYS",
     "TREND_METHODS",
 ]
 
@@ -57,6 +58,7 @@ from ._formatting import (
     format_gaps,
     format_status,
     format_warnings,
+    projected_to_miss,
     warning_counts,
 )
 from ._labels import (
