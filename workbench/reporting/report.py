@@ -34,6 +34,13 @@ from ..foundation.config import RUN_DIR_ENV
 from ..foundation.errors import WorkbenchError
 from ..foundation.i18n import check_lang, label
 from ..foundation.plots import set_theme
+from ..foundation.safe_io import (
+    neutralise,
+    neutralise_value,
+    open_private,
+    private_file,
+    write_csv,
+)
 
 __all__ = ["Report", "start", "RUN_DIR_ENV", "write_xlsx"]
 
@@ -78,7 +85,7 @@ class Report:
         if self.out_dir is not None:
             folder = self.out_dir / "tables"
             folder.mkdir(parents=True, exist_ok=True)
-            shown.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
+            write_csv(shown, folder / f"{name}.csv")
             write_xlsx(shown, folder / f"{name}.xlsx", title=title, notes=notes)
             self.tables.append(name)
         if display:
@@ -91,6 +98,7 @@ class Report:
             folder = self.out_dir / "figures"
             folder.mkdir(parents=True, exist_ok=True)
             fig.savefig(folder / f"{name}.png")
+            private_file(folder / f"{name}.png")
             self.figures.append(name)
 
     def __repr__(self) -> str:
@@ -120,15 +128,17 @@ def start(lang: str = "zh", save_to: str | Path | None = None) -> Report:
 def _disclosure_control(df: pd.DataFrame, counts: str | None, frequency: bool, lang: str,
                         notes: list[str] | None) -> tuple[pd.DataFrame, list[str] | None]:
     from ..protection.disclosure import control_estimates, footnotes, suppress_frequencies
-    from ..protection.privacy import detect_identifiers
+    from ..protection.privacy import identifier_cells
 
-    # by content only: a column called "name" holding indicator names is fine to publish
-    found = detect_identifiers(df)
-    direct = found[found["found_by"].str.contains("content")] if len(found) else found
-    if len(direct):
+    # by content only: a column called "name" holding indicator names is fine to publish;
+    # every cell counts, the index too (shown in the report even where the CSV drops it)
+    found = identifier_cells(df)
+    if len(found):
+        listed = ", ".join(f"{c} ({k}, {n} cell(s))" for c, k, n in found.itertuples(index=False))
         raise WorkbenchError(
-            f"Refusing to publish identifier column(s): {', '.join(map(str, direct['column']))}",
-            f"拒绝发布含身份信息的列：{', '.join(map(str, direct['column']))}")
+            f"Refusing to publish identifiers: {listed}. Aggregate or drop these columns "
+            "before report.table",
+            f"拒绝发布含身份信息的列：{listed}。请先汇总或删除这些列")
     extra: list[str] = []
     if frequency:
         result = suppress_frequencies(df.set_index(df.columns[0]) if not
@@ -170,11 +180,11 @@ def write_xlsx(df: pd.DataFrame, path: Path, title: str | None = None,
     from openpyxl.utils import get_column_letter
 
     start_row = 2 if title else 0
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        df.to_excel(writer, sheet_name=sheet, index=False, startrow=start_row)
+    with open_private(path) as fh, pd.ExcelWriter(fh, engine="openpyxl") as writer:
+        neutralise(df).to_excel(writer, sheet_name=sheet, index=False, startrow=start_row)
         ws = writer.sheets[sheet]
         if title:
-            ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=13)
+            ws.cell(row=1, column=1, value=neutralise_value(title)).font = Font(bold=True, size=13)
         header_row = start_row + 1
         for cell in ws[header_row]:
             cell.font = Font(bold=True)
@@ -190,4 +200,4 @@ def write_xlsx(df: pd.DataFrame, path: Path, title: str | None = None,
                 for row in ws.iter_rows(min_row=header_row + 1, min_col=i, max_col=i):
                     row[0].number_format = "#,##0.00"
         for j, note in enumerate(notes or [], start=header_row + len(df) + 2):
-            ws.cell(row=j, column=1, value=note).font = Font(italic=True, size=9)
+            ws.cell(row=j, column=1, value=neutralise_value(note)).font = Font(italic=True, size=9)

@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import shutil
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ from ..foundation import config
 from ..foundation.catalogue import Catalogue, load_catalogue
 from ..foundation.errors import WorkbenchError, choices_text
 from ..foundation.regions import Regions, load_regions
+from ..foundation.safe_io import claim_folder, open_private, write_csv, write_xlsx_frame
 from ._submission_reader import (
     SubmissionError,
     read_submission,
@@ -94,9 +96,7 @@ class CheckReport:
 
     def write(self, path: str | Path) -> Path:
         """Write the problems (both languages) as CSV (UTF-8 with BOM)."""
-        target = Path(path)
-        self.problems.to_csv(target, index=False, encoding="utf-8-sig")
-        return target
+        return write_csv(self.problems, path)
 
     def __repr__(self) -> str:
         state = "OK" if self.ok else f"{len(self.problems)} problem(s)"
@@ -339,19 +339,28 @@ def export_observations(fmt: str, out_dir: str | Path | None = None,
         catalogue = db.catalogue().table.reset_index(drop=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     target = Path(out_dir) if out_dir else config.paths().outputs / "exports" / stamp
-    work = target.with_name(f".{target.name}.partial")
-    work.mkdir(parents=True, exist_ok=False)
+    work, target = claim_folder(target, unique=out_dir is None)
+    try:
+        _write_export(obs, catalogue, fmt, work)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    work.rename(target)
+    return target
+
+
+def _write_export(obs: pd.DataFrame, catalogue: pd.DataFrame, fmt: str, work: Path) -> None:
+    """The files of an extract, each created 0600, text that could run as a formula neutralised."""
     if fmt == "parquet":
-        obs.to_parquet(work / "observations.parquet", index=False)
+        with open_private(work / "observations.parquet") as fh:
+            obs.to_parquet(fh, index=False)
     elif fmt == "csv":
-        obs.to_csv(work / "observations.csv", index=False, encoding="utf-8-sig")
+        write_csv(obs, work / "observations.csv")
     else:
         if len(obs) > 1_048_575:
             raise WorkbenchError("Too many rows for one XLSX sheet; export as parquet or csv",
                                  "行数超过 XLSX 上限，请导出为 parquet 或 csv")
-        obs.to_excel(work / "observations.xlsx", index=False, sheet_name="observations")
-    pd.DataFrame(_DICTIONARY, columns=["column", "name_zh", "description"]).to_csv(
-        work / "data_dictionary.csv", index=False, encoding="utf-8-sig")
-    catalogue.to_csv(work / "indicators.csv", index=False, encoding="utf-8-sig")
-    work.rename(target)
-    return target
+        write_xlsx_frame(obs, work / "observations.xlsx", sheet="observations")
+    write_csv(pd.DataFrame(_DICTIONARY, columns=["column", "name_zh", "description"]),
+              work / "data_dictionary.csv")
+    write_csv(catalogue, work / "indicators.csv")
