@@ -28,7 +28,6 @@ Examples
 from __future__ import annotations
 
 import shutil
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -176,14 +175,7 @@ def open_for_writing(path: str | Path | None = None, wait: float = 30.0) -> Data
     DuckDB allows one writing process at a time; a second ingest waits its
     turn instead of failing at once, and gives a clear message after ``wait``.
     """
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            return connect(path, read_only=False)
-        except WorkbenchError as err:
-            if "another process" not in err.en or time.monotonic() >= deadline:
-                raise
-            time.sleep(0.2)
+    return connect(path, read_only=False, wait=wait)
 
 
 def _revision_preview(db: Database, rows: pd.DataFrame, threshold: float) -> pd.DataFrame:
@@ -231,7 +223,7 @@ def ingest_submission(path: str | Path, submitted_by: str, reason: str = "",
     """
     from ..foundation.files import file_sha256
 
-    with connect(database) as reader:
+    with connect(database, wait=wait) as reader:  # waits for a writer too
         catalogue, regions = reader.catalogue(), reader.regions()
     report = check_submission(path, catalogue, regions)
     if not report.ok:

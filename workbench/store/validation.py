@@ -28,11 +28,12 @@ import pandas as pd
 
 from ..foundation import config
 from ..foundation.catalogue import UNIT_RANGE, UNIT_SCALE, Catalogue
-from ..foundation.errors import choices_text
+from ..foundation.errors import ValidationError, choices_text
 from ..foundation.regions import Regions
 
-__all__ = ["find_problems", "coerce_observations", "is_blank", "PROBLEM_COLUMNS", "KEY_COLUMNS",
-           "OBSERVATION_COLUMNS", "DIMENSION_VALUES", "SOURCES", "NUMBER_COLUMNS"]
+__all__ = ["find_problems", "check_observations", "coerce_observations", "is_blank",
+           "PROBLEM_COLUMNS", "KEY_COLUMNS", "OBSERVATION_COLUMNS", "DIMENSION_VALUES", "SOURCES",
+           "NUMBER_COLUMNS"]
 
 KEY_COLUMNS = ["indicator", "region", "year", "sex", "age_group", "residence", "hukou"]
 OBSERVATION_COLUMNS = [*KEY_COLUMNS, "value", "numerator", "denominator", "se", "source",
@@ -197,6 +198,26 @@ def find_problems(frame: pd.DataFrame, catalogue: Catalogue, regions: Regions) -
     problems = pd.concat([c for c in chunks if len(c)] or [pd.DataFrame(columns=PROBLEM_COLUMNS)],
                          ignore_index=True)
     return problems.sort_values(["index", "column"], kind="stable", ignore_index=True)
+
+
+def check_observations(frame: pd.DataFrame, catalogue: Catalogue, regions: Regions,
+                       what: str = "the observations") -> pd.DataFrame:
+    """Validate observations (every problem listed) and return them with canonical dtypes.
+
+    The single validation shared by every way into a database: a write, an
+    ingest, ``db import`` and a merge.  Raises
+    :class:`~workbench.foundation.errors.ValidationError` naming ``what`` and
+    listing every problem; rows are never dropped.
+    """
+    frame = frame.reset_index(drop=True)
+    found = find_problems(frame, catalogue, regions)
+    if len(found):
+        problems = [{"row": int(p.index) + 1, "column": p.column, "value": p.value,
+                     "reason": p.reason_en, "reason_zh": p.reason_zh}
+                    for p in found.itertuples()]  # only the problem rows, for the message
+        raise ValidationError(f"{len(found)} problem(s) in {what}; nothing written",
+                              f"{what} 有 {len(found)} 处错误，未写入任何数据", problems)
+    return coerce_observations(frame)
 
 
 def coerce_observations(frame: pd.DataFrame) -> pd.DataFrame:
