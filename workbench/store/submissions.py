@@ -114,7 +114,7 @@ def check_submission(path: str | Path, catalogue: Catalogue | None = None,
     try:
         frame = read_submission(path)
     except SubmissionError as err:
-        return CheckReport(str(path), pd.DataFrame(), pd.DataFrame([err.problem]))
+        return CheckReport(str(path), pd.DataFrame(), pd.DataFrame(err.problems))
     for col in ("numerator", "denominator"):
         if col not in frame:
             frame[col] = np.nan

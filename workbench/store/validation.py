@@ -33,7 +33,7 @@ from ..foundation.regions import Regions
 
 __all__ = ["find_problems", "check_observations", "coerce_observations", "is_blank",
            "PROBLEM_COLUMNS", "KEY_COLUMNS", "OBSERVATION_COLUMNS", "DIMENSION_VALUES", "SOURCES",
-           "NUMBER_COLUMNS"]
+           "NUMBER_COLUMNS", "MAX_COUNT", "MAX_NUMBER"]
 
 KEY_COLUMNS = ["indicator", "region", "year", "sex", "age_group", "residence", "hukou"]
 OBSERVATION_COLUMNS = [*KEY_COLUMNS, "value", "numerator", "denominator", "se", "source",
@@ -46,6 +46,10 @@ DIMENSION_VALUES = {
 }
 SOURCES = ("admin", "survey")
 NUMBER_COLUMNS = ("year", "value", "numerator", "denominator", "se")
+# Upper bounds: no count of children or events reaches a billion, no published value 1e12;
+# beyond them a number is a typing error or an attack (1e308, 23-digit integers, inf).
+MAX_COUNT = 1e9
+MAX_NUMBER = 1e12
 PROBLEM_COLUMNS = ["index", "column", "value", "reason_en", "reason_zh"]
 _OPTIONAL = {"numerator": np.nan, "denominator": np.nan, "se": np.nan, "source": "admin",
              "imputed": False, "provisional": False}
@@ -110,6 +114,12 @@ def _number_checks(obs: pd.DataFrame, parsed: dict[str, pd.Series]) -> list:
                              lambda rows, t=text: "不是数字：" + t(rows).astype(object)))
         if column == "value":
             chunks.append(_chunk(blank, obs, "value", "value is missing", "缺少数值"))
+    for column, numbers in parsed.items():
+        limit = MAX_COUNT if column in ("numerator", "denominator") else MAX_NUMBER
+        chunks.append(_chunk(numbers.notna() & ~(numbers.abs() <= limit), obs, column,
+                             f"{column} is not a finite number of at most {limit:.0e}",
+                             f"{column} 必须是不超过 {limit:.0e} 的有限数"))
+    chunks.append(_chunk(parsed["se"] < 0, obs, "se", "negative standard error", "标准误为负数"))
     year = parsed["year"]
     first, last = config.BASE_YEAR, config.PLAN_END
     outside = year.notna() & ((year < first) | (year > last) | (year % 1 != 0))
