@@ -16,7 +16,7 @@ Examples
 >>> import pandas as pd
 >>> from workbench.report import start
 >>> report = start(lang="en")
->>> report.table(pd.DataFrame({"a": [1]}), "demo_table", display=False)
+>>> report.table(pd.DataFrame({"a": [1.5]}), "demo_table", display=False)
 >>> report.tables  # interactive: nothing saved
 []
 """
@@ -67,15 +67,18 @@ class Report:
     def table(self, df: pd.DataFrame, name: str, title: str | None = None,
               notes: list[str] | None = None, translate: bool = True,
               display: bool = True, counts: str | None = None,
-              frequency: bool = False) -> None:
+              frequency: bool | None = None) -> None:
         """Publish a table: show it, and save CSV (UTF-8 with BOM) and formatted XLSX.
 
         Every table passes through disclosure control first
         (:mod:`workbench.disclosure`): with ``counts`` (default: a column named
-        ``n``, the respondents behind each row) estimates resting on too few
-        children are suppressed and those with a CV above 30 % flagged; with
-        ``frequency=True`` the cells are counts of children and get primary
-        and secondary suppression.  Columns holding identifiers are refused.
+        ``n``, ``count``, ``人数`` ..., the children behind each row) estimates
+        and counts resting on too few children are suppressed and estimates
+        with a CV above 30 % flagged; with ``frequency=True`` the cells are
+        counts of children and get primary and secondary suppression.  A table
+        of whole numbers with small positive cells and neither is refused until
+        ``frequency`` says whether it counts children.  Identifiers in any
+        cell, the index or the column names are refused.
         Column names found in the label dictionary are translated to
         ``lang`` when ``translate`` is true.
         """
@@ -125,9 +128,15 @@ def start(lang: str = "zh", save_to: str | Path | None = None) -> Report:
     return Report(lang=lang, out_dir=Path(target) if target else None)
 
 
-def _disclosure_control(df: pd.DataFrame, counts: str | None, frequency: bool, lang: str,
+def _disclosure_control(df: pd.DataFrame, counts: str | None, frequency: bool | None, lang: str,
                         notes: list[str] | None) -> tuple[pd.DataFrame, list[str] | None]:
-    from ..protection.disclosure import control_estimates, footnotes, suppress_frequencies
+    from ..protection.disclosure import (
+        control_estimates,
+        count_column,
+        footnotes,
+        looks_like_counts,
+        suppress_frequencies,
+    )
     from ..protection.privacy import identifier_cells
 
     # by content only: a column called "name" holding indicator names is fine to publish;
@@ -140,6 +149,15 @@ def _disclosure_control(df: pd.DataFrame, counts: str | None, frequency: bool, l
             "before report.table",
             f"拒绝发布含身份信息的列：{listed}。请先汇总或删除这些列")
     extra: list[str] = []
+    column = counts or count_column(df)
+    counts_of = df.attrs.get("counts_of", "children")  # set by the functions that count things
+    if frequency is None and column is None and counts_of == "children" and looks_like_counts(df):
+        raise WorkbenchError(
+            "This table holds small whole numbers: pass frequency=True if they count children "
+            "(small cells are then suppressed) or frequency=False if they count something "
+            "else (indicators, regions)",
+            "该表含较小的整数：如为儿童人数请传入 frequency=True（将抑制小单元格），"
+            "如为指标数、地区数等请传入 frequency=False")
     if frequency:
         result = suppress_frequencies(df.set_index(df.columns[0]) if not
                                       pd.api.types.is_numeric_dtype(df[df.columns[0]]) else df)
@@ -147,10 +165,8 @@ def _disclosure_control(df: pd.DataFrame, counts: str | None, frequency: bool, l
         df = published.reset_index() if published.index.name else published
         if result.suppressed.to_numpy().any():
             extra = footnotes(lang, result.threshold, bool(result.secondary.to_numpy().any()))
-    else:
-        column = counts or ("n" if "n" in df.columns else None)
-        if column is not None:
-            df, extra = control_estimates(df, counts=column, lang=lang)
+    elif column is not None:
+        df, extra = control_estimates(df, counts=column, lang=lang)
     return df, [*(notes or []), *extra] or None
 
 

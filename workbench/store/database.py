@@ -194,7 +194,7 @@ class Database:
             "count(*) FILTER (WHERE o.imputed) AS n_imputed, "
             "count(*) FILTER (WHERE o.provisional) AS n_provisional "
             "FROM observations o JOIN indicators i ON i.code = o.indicator "
-            "GROUP BY i.domain ORDER BY i.domain").df()
+            "GROUP BY i.domain ORDER BY i.domain").df().pipe(_counting, "observations")
 
     def _check_filters(self, indicators: Iterable[str] | None,
                        regions: Iterable[str] | None) -> None:
@@ -350,6 +350,12 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
     """First value of a query, fetching the whole result so the connection is free again."""
     rows = con.execute(sql, params or []).fetchall()
     return rows[0][0] if rows else None
+
+
+def _counting(frame: pd.DataFrame, what: str) -> pd.DataFrame:
+    """Mark a table as counting ``what`` (not children), for disclosure control."""
+    frame.attrs["counts_of"] = what
+    return frame
 
 
 def _ident(name: str) -> str:
