@@ -169,7 +169,7 @@ def _read_csv(p: Path) -> pd.DataFrame:
     raw = p.read_bytes()
     _check_lines(raw, p.name)
     text = _decode(raw, p.name)
-    first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
+    first = next(csv.reader(io.StringIO(text.splitlines()[0] if text else "")), [])
     if len(first) > MAX_COLUMNS:
         raise SubmissionError(f"{p.name} has {len(first)} columns, more than {MAX_COLUMNS}",
                               f"{p.name} 有 {len(first)} 列，超过 {MAX_COLUMNS} 列", p.name, 1)
