@@ -117,5 +117,6 @@ def csv_text(cells: list[list[object]]) -> str:
     import csv
 
     out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([["" if v is None else v for v in row] for row in cells])
+    rows = [["" if v is None else v for v in row] for row in cells]
+    csv.writer(out, lineterminator="\n").writerows(rows)
     return out.getvalue()

@@ -276,8 +276,10 @@ def control_estimates(df: pd.DataFrame, counts: str = "n", value_columns: list[s
     small = (n > 0) & (n < threshold)
     numeric = value_columns or [c for c in df.columns if c != counts and
                                 pd.api.types.is_numeric_dtype(df[c])]
-    out = df.astype({c: object for c in [*numeric, counts]})
-    out.loc[small, [*numeric, counts]] = MARK
+    out = df.copy()
+    if small.any():  # object columns only where a mark goes in, so clean tables look the same
+        out = df.astype({c: object for c in [*numeric, counts]})
+        out.loc[small, [*numeric, counts]] = MARK
     flagged = False
     if cv and cv in df.columns:
         unreliable = (pd.to_numeric(df[cv], errors="coerce") > CV_LIMIT) & ~small
