@@ -404,3 +404,12 @@ def test_sensitive_files_are_private(tmp_path, city):
         assert _mode(folder) == 0o700
     files = [*exported.iterdir(), *extract.iterdir(), *(tmp_path / "run" / "tables").iterdir()]
     assert files and {_mode(f) for f in files} == {0o600}
+
+
+def test_empty_key_cell_in_csv_is_a_problem_not_a_traceback(tmp_path):
+    # found by the fuzzing: an Arrow string column turned a missing code into a float
+    cells = as_cells(valid_rows())
+    cells[1][0] = None
+    path = tmp_path / "empty_key.csv"
+    path.write_text(csv_text(cells), encoding="utf-8")
+    assert "unknown indicator" in _refusal(path)

@@ -77,7 +77,8 @@ def _chunk(mask: pd.Series, frame: pd.DataFrame, column: str, en: object,
 
 
 def _text(series: pd.Series) -> Callable[[pd.Index], pd.Series]:
-    return lambda rows: series.loc[rows].astype(str).to_numpy()
+    # through object: an Arrow string column keeps a missing cell as a float NaN under astype(str)
+    return lambda rows: series.loc[rows].astype(object).fillna("").map(str).to_numpy(dtype=object)
 
 
 def _code_checks(obs: pd.DataFrame, catalogue: Catalogue, regions: Regions) -> list:
