@@ -413,3 +413,17 @@ def test_empty_key_cell_in_csv_is_a_problem_not_a_traceback(tmp_path):
     path = tmp_path / "empty_key.csv"
     path.write_text(csv_text(cells), encoding="utf-8")
     assert "unknown indicator" in _refusal(path)
+
+
+@pytest.mark.parametrize("kind", ["xlsx", "csv"])
+def test_cells_beyond_the_header_are_a_problem_not_a_traceback(tmp_path, kind):
+    # found by the fuzzing: several unnamed columns made frame[""] a DataFrame
+    cells = as_cells(valid_rows())
+    cells[2] += ["surplus", "x" * 2_000]
+    path = tmp_path / f"beyond.{kind}"
+    if kind == "xlsx":
+        path.write_bytes(xlsx_bytes(cells))
+    else:
+        cells = [row + ["", ""] if i != 2 else row for i, row in enumerate(cells)]
+        path.write_text(csv_text(cells), encoding="utf-8")
+    assert "longer than 1,000 characters" in _refusal(path)

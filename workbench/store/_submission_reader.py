@@ -75,9 +75,11 @@ def _header_keys(labels: list[object], sheet: str) -> list[str]:
         zh, en = label.split(" ", 1)
         lookup.update({key: key, label: key, zh: key, en: key})
     keys = []
-    for text in labels:
+    for i, text in enumerate(labels, start=1):
         label = str(text).strip() if text is not None else ""
-        keys.append(lookup.get(label) or lookup.get(label.split(" ")[-1]) or label)
+        # cells beyond the header get a name of their own, so no two columns share ""
+        keys.append(lookup.get(label) or lookup.get(label.split(" ")[-1]) or label
+                    or f"(column {i})")
     missing = [k for k in (*KEY_COLUMNS, "value") if k not in keys]
     if missing:
         raise SubmissionError(
@@ -123,13 +125,13 @@ def read_submission(path: str | Path) -> pd.DataFrame:
 
 
 def _check_cell_length(frame: pd.DataFrame) -> None:
-    for column in frame.columns[2:]:
-        values = frame[column]
+    for i in range(2, frame.shape[1]):  # by position, whatever the header says
+        column, values = frame.columns[i], frame.iloc[:, i]
         if pd.api.types.is_numeric_dtype(values):
             continue
-        long = values.astype(str).str.len() > MAX_CELL_CHARS
+        long = (values.astype(object).map(str).str.len() > MAX_CELL_CHARS).to_numpy()
         if long.any():
-            row = frame.loc[long, "_row"].iat[0]
+            row = frame["_row"].to_numpy()[long][0]
             raise SubmissionError(
                 f"Row {row}, column {column}: a cell longer than {MAX_CELL_CHARS:,} characters",
                 f"第 {row} 行 {column} 列的单元格超过 {MAX_CELL_CHARS:,} 个字符",
