@@ -57,8 +57,8 @@ CV_LIMIT = 0.30
 TOTAL_LABELS = ("total", "Total", "合计", "总计", "All")
 _DEFAULT_MIN = 10
 # Column names that mean "number of children (respondents) behind this row".
-COUNT_NAMES = ("n", "count", "counts", "freq", "frequency", "n_children", "n_respondents",
-               "respondents", "unweighted_n", "人数", "频数", "例数", "样本量", "儿童数")
+COUNT_NAMES = ("n", "count", "counts", "freq", "frequency", "n_children", "unweighted_n", "人数",
+               "频数", "例数", "儿童数")
 
 
 @lru_cache(maxsize=1)
@@ -276,9 +276,9 @@ def control_estimates(df: pd.DataFrame, counts: str = "n", value_columns: list[s
     small = (n > 0) & (n < threshold)
     numeric = value_columns or [c for c in df.columns if c != counts and
                                 pd.api.types.is_numeric_dtype(df[c])]
-    out = df.copy()
-    if small.any():  # object columns only where a mark goes in, so clean tables look the same
-        out = df.astype({c: object for c in [*numeric, counts]})
+    out = df.astype({c: object for c in numeric})
+    if small.any():  # the count turns to text only where a mark goes in
+        out[counts] = out[counts].astype(object)
         out.loc[small, [*numeric, counts]] = MARK
     flagged = False
     if cv and cv in df.columns:
