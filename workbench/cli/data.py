@@ -30,9 +30,13 @@ def export_() -> None:
               help="Microdata file (default: the demo survey).")
 @click.option("--quasi", required=True, help="Quasi-identifiers, comma-separated.")
 @click.option("--k", "k", default=5, show_default=True, type=int)
+@click.option("--linked", "link", default=None,
+              help="Columns that encode a quasi-identifier (weights, PSU sizes, fpc), "
+                   "comma-separated; design columns and dependent columns are found anyway.")
 @click.option("-o", "--output", type=click.Path(file_okay=False), help="Folder to create.")
 @_friendly_errors
-def export_microdata(source: str | None, quasi: str, k: int, output: str | None) -> None:
+def export_microdata(source: str | None, quasi: str, k: int, link: str | None,
+                     output: str | None) -> None:
     """Write a k-anonymous extract without identifiers, and the report of changes."""
     from datetime import UTC, datetime
     from pathlib import Path
@@ -44,7 +48,9 @@ def export_microdata(source: str | None, quasi: str, k: int, output: str | None)
     data = load_microdata(source, identifiers="keep") if source else load_survey()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     target = Path(output) if output else paths().outputs / "exports" / f"microdata-{stamp}"
-    out = write_k_anonymous_extract(data, [q.strip() for q in quasi.split(",")], k, target)
+    linked = [c.strip() for c in link.split(",") if c.strip()] if link else None
+    out = write_k_anonymous_extract(data, [q.strip() for q in quasi.split(",")], k, target,
+                                    linked=linked, unique=output is None)
     click.echo(out)
 
 

@@ -75,12 +75,12 @@ class RunSpec:
 
 def load_plan(path: str | Path) -> list[dict[str, Any]]:
     """Read a YAML plan (a mapping with a ``runs`` list)."""
-    import yaml
+    from ..foundation.safe_io import load_yaml
 
     p = Path(path)
     if not p.exists():
         raise WorkbenchError(f"Plan file not found: {p}", f"找不到批量计划文件：{p}")
-    plan = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    plan = load_yaml(p) or {}  # safe loader with limits: no tags, bombs or huge integers
     runs = plan.get("runs") if isinstance(plan, dict) else None
     if not isinstance(runs, list) or not runs:
         raise WorkbenchError(f"{p.name} must have a non-empty 'runs' list",

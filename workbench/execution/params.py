@@ -236,12 +236,12 @@ def validate_parameters(notebook: str | Path, values: Mapping[str, Any],
 
 def read_parameter_file(path: str | Path) -> dict[str, Any]:
     """Read a YAML file of parameter values (a mapping of name to value)."""
-    import yaml
+    from ..foundation.safe_io import load_yaml
 
     p = Path(path)
     if not p.exists():
         raise ParameterError(f"Parameter file not found: {p}", f"找不到参数文件：{p}")
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    data = load_yaml(p) or {}  # safe loader with limits: no tags, bombs or huge integers
     if not isinstance(data, dict):
         raise ParameterError(f"{p.name} must hold a mapping of parameter names to values",
                              f"{p.name} 应为“参数名: 值”的映射")

@@ -7,6 +7,8 @@
 - ``regions``    region codes, names and levels; ``geo`` their boundaries
 - ``plots``      the figure theme with bundled Chinese fonts, and the basic charts
 - ``files``      file hashing shared by the database, submissions and runs
+- ``safe_io``    formula-neutralising CSV/XLSX writers, private file modes, limited YAML loading
 """
 
-__all__ = ["catalogue", "config", "errors", "files", "geo", "i18n", "plots", "regions"]
+__all__ = ["catalogue", "config", "errors", "files", "geo", "i18n", "plots", "regions",
+           "safe_io"]

@@ -222,7 +222,9 @@ class Catalogue:
             names = self.domains.set_index("code")["name_zh" if lang == "zh" else "name_en"]
             counts.index = counts.index.map(lambda d: names.get(d, d))
         counts.index.name = "domain"
-        return counts.reset_index()
+        out = counts.reset_index()
+        out.attrs["counts_of"] = "indicators"  # not children: no disclosure control needed
+        return out
 
     def display_table(self, lang: str = "zh") -> pd.DataFrame:
         """A readable table: code, name, domain, unit, direction, baseline and targets.

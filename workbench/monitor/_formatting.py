@@ -143,5 +143,6 @@ def warning_counts(warnings: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         ("合计行" if zh else "Totals only"):
             warnings.loc[total, "kind"].value_counts().reindex(kinds, fill_value=0).to_numpy(),
     })
+    out.attrs["counts_of"] = "series"  # not children: no disclosure control needed
     return out
 

@@ -33,6 +33,7 @@ import pandas as pd
 from ..foundation import config
 from ..foundation.catalogue import Catalogue, load_domains
 from ..foundation.errors import WorkbenchError
+from ..foundation.safe_io import neutralise, open_private, write_csv
 from . import target_status
 
 __all__ = ["compile_year", "compilation_tables", "Compilation", "SUPPRESS_BELOW", "MARKS"]
@@ -139,10 +140,10 @@ def _write_workbook(tables: dict[str, pd.DataFrame], titles: dict[str, str], pat
 
     notes = FOOTNOTES + (["本资料由合成演示数据生成 generated from synthetic demo data"]
                          if synthetic else [])
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+    with open_private(path) as fh, pd.ExcelWriter(fh, engine="openpyxl") as writer:
         for domain, df in tables.items():
             sheet = titles[domain][:31]
-            df.to_excel(writer, sheet_name=sheet, index=False, startrow=2)
+            neutralise(df).to_excel(writer, sheet_name=sheet, index=False, startrow=2)
             ws = writer.sheets[sheet]
             ws.cell(row=1, column=1,
                     value=f"{year}年儿童统计资料 · Children's statistics {year}: "
@@ -191,7 +192,7 @@ def compile_year(year: int, database: str | Path | None = None,
         workbook = tmp / f"compilation_{year}.xlsx"
         _write_workbook(tables, titles, workbook, int(year), synthetic)
         for domain, df in tables.items():
-            df.to_csv(tmp / f"{domain}.csv", index=False, encoding="utf-8-sig")
+            write_csv(df, tmp / f"{domain}.csv")
         (tmp / "footnotes.txt").write_text("\n".join(FOOTNOTES) + "\n", encoding="utf-8")
         old = base / f".{year}.old-{os.getpid()}"
         if final.exists():

@@ -49,12 +49,16 @@ import pandas as pd
 from ..foundation import config
 
 __all__ = ["min_cell_size", "suppress_frequencies", "control_estimates", "derivable_cells",
+           "count_column", "looks_like_counts", "COUNT_NAMES",
            "SuppressedTable", "MARK", "CV_LIMIT", "TOTAL_LABELS", "footnotes"]
 
 MARK = "x"
 CV_LIMIT = 0.30
 TOTAL_LABELS = ("total", "Total", "合计", "总计", "All")
 _DEFAULT_MIN = 10
+# Column names that mean "number of children (respondents) behind this row".
+COUNT_NAMES = ("n", "count", "counts", "freq", "frequency", "n_children", "unweighted_n", "人数",
+               "频数", "例数", "儿童数")
 
 
 @lru_cache(maxsize=1)
@@ -236,19 +240,46 @@ def _secondary(values: np.ndarray, suppressed: np.ndarray, inner: np.ndarray,
     return suppressed
 
 
+def count_column(df: pd.DataFrame) -> str | None:
+    """The column holding the number of children behind each row, by its usual names."""
+    return next((c for c in df.columns if str(c).strip().lower() in COUNT_NAMES), None)
+
+
+def looks_like_counts(df: pd.DataFrame, threshold: int | None = None) -> bool:
+    """True when every number column is integer, none negative, and some cells small and positive.
+
+    Such a table may count children; publishing it needs a decision
+    (``frequency=True`` to suppress, ``frequency=False`` when it counts
+    something else, such as indicators or regions).
+    """
+    threshold = threshold or min_cell_size()
+    numbers = df.select_dtypes("number")
+    if numbers.empty or any(not pd.api.types.is_integer_dtype(numbers[c])
+                            for c in numbers.columns):
+        return False  # counts come out of groupby/crosstab as integers
+    values = numbers.to_numpy(dtype=float)
+    return bool(np.all(values >= 0) and np.any((values > 0) & (values < threshold)))
+
+
 def control_estimates(df: pd.DataFrame, counts: str = "n", value_columns: list[str] | None = None,
                       threshold: int | None = None, cv: str | None = "cv",
                       lang: str = "zh") -> tuple[pd.DataFrame, list[str]]:
     """Suppress estimates resting on fewer than ``threshold`` respondents; flag CV > 30 %.
 
-    Returns the published table and its footnotes.
+    The count itself is suppressed too (a published n = 4 beside a hidden
+    estimate still tells that four children are in the group); a zero count
+    is published (it reveals no child).  Returns the published table and its
+    footnotes.
     """
     threshold = threshold or min_cell_size()
-    small = pd.to_numeric(df[counts], errors="coerce") < threshold
+    n = pd.to_numeric(df[counts], errors="coerce")
+    small = (n > 0) & (n < threshold)
     numeric = value_columns or [c for c in df.columns if c != counts and
                                 pd.api.types.is_numeric_dtype(df[c])]
     out = df.astype({c: object for c in numeric})
-    out.loc[small, numeric] = MARK
+    if small.any():  # the count turns to text only where a mark goes in
+        out[counts] = out[counts].astype(object)
+        out.loc[small, [*numeric, counts]] = MARK
     flagged = False
     if cv and cv in df.columns:
         unreliable = (pd.to_numeric(df[cv], errors="coerce") > CV_LIMIT) & ~small

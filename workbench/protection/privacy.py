@@ -40,7 +40,8 @@ import pandas as pd
 
 from ..foundation.errors import WorkbenchError, choices_text
 
-__all__ = ["valid_id_number", "valid_mobile", "detect_identifiers", "protect_identifiers",
+__all__ = ["valid_id_number", "valid_mobile", "looks_like_name", "identifier_cells",
+           "detect_identifiers", "protect_identifiers",
            "load_microdata", "k_anonymise", "KAnonymityResult", "pseudonym_salt",
            "IDENTIFIER_KINDS"]
 
@@ -49,7 +50,18 @@ _ID_CHECK = np.array(list("10X98765432"))
 _ID_PATTERN = re.compile(r"^\d{17}[\dXx]$")
 _MOBILE_PATTERN = r"^(?:\+?86)?1[3-9]\d{9}$"
 _EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$"
-_NAME_PATTERN = r"^[\u4e00-\u9fff]{2,4}$"
+# Common surnames (the 100 most frequent cover about 85 % of the population) and compound ones.
+_SURNAMES = ("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余"
+             "杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫段雷侯龙史"
+             "陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷"
+             "詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳")
+_COMPOUND = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "令狐", "慕容", "尉迟", "长孙")
+_NAME_PATTERN = (rf"^(?:{'|'.join(_COMPOUND)}|[{_SURNAMES}])[\u4e00-\u9fff]{{1,2}}$")
+# Words that end like a place, a unit or a statistic, not like a given name.
+_NOT_NAME_END = ("区县市省镇乡村街路旗州盟率数量比值类组型级部局委会院校所站厅科处室费额者岁年"
+                 "月日季期项病症度性化标表园班业界口")
+# A column is taken as holding names when this share of its values look like names.
+_NAME_SHARE = 0.8
 # Direct identifiers are dropped; record keys are replaced by pseudonyms.
 IDENTIFIER_KINDS = ("name", "id_number", "phone", "email", "address", "record_key")
 _NAME_HINTS = {
@@ -90,21 +102,59 @@ def _by_name(column: str) -> str | None:
     return None
 
 
+def looks_like_name(values: pd.Series | list | np.ndarray) -> pd.Series:
+    """True where a value looks like a Chinese personal name (common surname + 1-2 characters)."""
+    s = pd.Series(values, dtype=object).astype(str).str.strip()
+    return s.str.match(_NAME_PATTERN) & ~s.str[-1:].isin(list(_NOT_NAME_END))
+
+
 def _by_content(values: pd.Series) -> str | None:
+    """The identifier kind a column holds, judged cell by cell.
+
+    ID numbers, mobile numbers and e-mail addresses are specific enough that a
+    single one makes the column an identifier (7 ID numbers among 10 values is
+    still 7 children identified); names need most values to look like names
+    and to be mostly distinct, however short the column.
+    """
     sample = values.dropna()
-    if sample.empty or pd.api.types.is_float_dtype(sample):
+    if sample.empty or pd.api.types.is_float_dtype(sample) or \
+            pd.api.types.is_bool_dtype(sample):
         return None
-    sample = sample.astype(str).head(5_000)
-    if valid_id_number(sample).mean() >= _CONTENT_SHARE:
+    sample = sample.astype(str)
+    if valid_id_number(sample).any():
         return "id_number"
-    if valid_mobile(sample).mean() >= _CONTENT_SHARE:
+    if valid_mobile(sample).any():
         return "phone"
-    if sample.str.match(_EMAIL_PATTERN).mean() >= _CONTENT_SHARE:
+    if sample.str.match(_EMAIL_PATTERN).any():
         return "email"
-    names = sample.str.match(_NAME_PATTERN)
-    if names.mean() >= _CONTENT_SHARE and sample.nunique() >= 0.5 * len(sample) > 20:
-        return "name"  # many distinct 2-4 character Chinese strings: personal names
+    names = looks_like_name(sample)
+    if names.mean() >= _NAME_SHARE and sample[names].nunique() >= 0.5 * names.sum():
+        return "name"  # mostly distinct 2-4 character strings starting with a surname
     return None
+
+
+def identifier_cells(df: pd.DataFrame) -> pd.DataFrame:
+    """Every cell of ``df`` and of its index that holds an identifier, found by content.
+
+    Columns ``column``, ``kind`` and ``cells`` (how many).  Index levels are
+    checked as columns (a table's index is shown in the report even when a
+    CSV leaves it out), and so are the column names (a pivot puts names there).
+    """
+    frame = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
+    labels = pd.Series([str(c) for c in frame.columns], dtype=object)  # a pivot puts them there
+    frame = frame.set_axis(labels.tolist(), axis=1)
+    rows = []
+    for i, column in [*enumerate(frame.columns), (-1, "(column names)")]:
+        values = frame.iloc[:, i] if i >= 0 else labels
+        kind = _by_content(values)
+        if kind is None:
+            continue
+        text = values.dropna().astype(str)
+        hits = {"id_number": valid_id_number, "phone": valid_mobile,
+                "email": lambda v: pd.Series(v).str.match(_EMAIL_PATTERN),
+                "name": looks_like_name}[kind](text)
+        rows.append({"column": column, "kind": kind, "cells": int(hits.sum())})
+    return pd.DataFrame(rows, columns=["column", "kind", "cells"])
 
 
 def detect_identifiers(df: pd.DataFrame) -> pd.DataFrame:
@@ -218,6 +268,12 @@ DEFAULT_HIERARCHIES = {
 }
 
 
+# Survey-design columns that are constant within a sampling unit (weights, sizes, fpc).
+DESIGN_COLUMNS = ("design_weight", "weight", "base_weight", "final_weight", "psu_size",
+                  "n_children_psu", "n_psu_stratum", "fpc", "fpc1", "fpc2", "stratum", "strata",
+                  "cluster", "school")
+
+
 @dataclass
 class KAnonymityResult:
     """A k-anonymous extract and the report of what was changed to get there."""
@@ -227,14 +283,21 @@ class KAnonymityResult:
     quasi_identifiers: list[str]
     steps: list[dict] = field(default_factory=list)
     suppressed_records: int = 0
+    linked: list[str] = field(default_factory=list)
+
+    @property
+    def key_columns(self) -> list[str]:
+        """The quasi-identifiers and the linked columns kept as they were."""
+        return [*self.quasi_identifiers, *self.linked]
 
     @property
     def min_group_size(self) -> int:
-        sizes = self.data.groupby(self.quasi_identifiers, dropna=False).size()
-        return int(sizes.min()) if len(sizes) else 0
+        """Smallest group over the key columns, hence over any combination of them."""
+        return _min_group(self.data, self.key_columns)
 
     def report(self) -> dict:
-        return {"k": self.k, "quasi_identifiers": self.quasi_identifiers, "steps": self.steps,
+        return {"k": self.k, "quasi_identifiers": self.quasi_identifiers,
+                "linked_columns_kept": self.linked, "steps": self.steps,
                 "suppressed_records": self.suppressed_records, "records": len(self.data),
                 "min_group_size": self.min_group_size}
 
@@ -244,21 +307,83 @@ class KAnonymityResult:
                 f"{self.suppressed_records} suppressed>")
 
 
+def _min_group(df: pd.DataFrame, columns: list[str]) -> int:
+    sizes = df.groupby(columns, dropna=False, sort=False).size()
+    return int(sizes.min()) if len(sizes) else 0
+
+
+def linked_columns(df: pd.DataFrame, quasi_identifiers: list[str],
+                   declared: list[str] | None = None) -> list[str]:
+    """Columns that encode a quasi-identifier: declared, survey-design names, or dependent.
+
+    A column whose value is fixed by one quasi-identifier (a design weight, PSU
+    size or fpc per school; a school's urban/rural status) reveals that
+    quasi-identifier even when it is suppressed.  Found here: the columns in
+    ``declared``, the usual survey-design names in :data:`DESIGN_COLUMNS`, and
+    every other column constant within each value of some quasi-identifier.
+    """
+    others = [c for c in df.columns if c not in quasi_identifiers]
+    unknown = [c for c in declared or [] if c not in others]
+    if unknown:
+        raise WorkbenchError(f"Linked column(s) not in the data (or declared quasi-identifiers):"
+                             f" {', '.join(map(str, unknown))}; columns: "
+                             f"{choices_text(others)}",
+                             f"数据中没有关联列：{', '.join(map(str, unknown))}")
+    found = [c for c in others if c in (declared or []) or str(c).lower() in DESIGN_COLUMNS]
+    for c in others:
+        if c in found or df[c].nunique(dropna=False) < 2:
+            continue
+        if any(df.groupby(q, dropna=False, sort=False)[c].nunique(dropna=False).max() <= 1
+               for q in quasi_identifiers):
+            found.append(c)
+    return found
+
+
+def _protect_linked(data: pd.DataFrame, qis: list[str], linked: list[str],
+                    k: int) -> tuple[pd.DataFrame, list[str], list[dict]]:
+    """Keep a linked column only if the groups over all key columns stay at least ``k``.
+
+    Otherwise a numeric column with many values becomes the mean of its
+    (generalised) quasi-identifier group, so it adds nothing to the groups;
+    any other is dropped.  Columns with fewer values are tried first.
+    """
+    kept: list[str] = []
+    steps: list[dict] = []
+    for c in sorted(linked, key=lambda c: (data[c].nunique(dropna=False), str(c))):
+        before = int(data[c].nunique(dropna=False))
+        if _min_group(data, [*qis, *kept, c]) >= k:
+            kept.append(c)
+            continue
+        if pd.api.types.is_numeric_dtype(data[c]) and before > 2:
+            data[c] = data.groupby(qis, dropna=False, sort=False)[c].transform("mean")
+            action = "linked: replaced by the mean of its quasi-identifier group"
+            after = int(data[c].nunique(dropna=False))
+        else:
+            data = data.drop(columns=c)
+            action, after = "linked: dropped", 0
+        steps.append({"column": c, "action": action, "distinct_before": before,
+                      "distinct_after": after})
+    return data, kept, steps
+
+
 def _violations(df: pd.DataFrame, qis: list[str], k: int) -> pd.Series:
     sizes = df.groupby(qis, dropna=False, sort=False)[qis[0]].transform("size")
     return sizes < k
 
 
 def k_anonymise(df: pd.DataFrame, quasi_identifiers: list[str], k: int = 5,
-                max_suppression: float = 0.02,
-                hierarchies: dict | None = None) -> KAnonymityResult:
+                max_suppression: float = 0.02, hierarchies: dict | None = None,
+                linked: list[str] | None = None) -> KAnonymityResult:
     """Coarsen quasi-identifiers, then suppress records, until every combination occurs k times.
 
     Greedy (Datafly-style): while more than ``max_suppression`` of the records
     sit in groups smaller than ``k``, apply the next generalisation step of the
     quasi-identifier with the most distinct values (a quasi-identifier without
     a hierarchy is suppressed as a whole, ``*``); then drop the remaining
-    records of small groups.  Every step is reported.
+    records of small groups.  Then the columns linked to a quasi-identifier
+    (``linked`` plus those :func:`linked_columns` finds) are kept, coarsened or
+    dropped so that every combination of kept key columns still has groups of
+    at least ``k``.  Every step is reported.
     """
     missing = [q for q in quasi_identifiers if q not in df.columns]
     if missing:
@@ -291,21 +416,35 @@ def k_anonymise(df: pd.DataFrame, quasi_identifiers: list[str], k: int = 5,
                       "distinct_after": int(data[q].nunique(dropna=False))})
     small = _violations(data, quasi_identifiers, k)
     data = data[~small].reset_index(drop=True)
-    return KAnonymityResult(data, k, list(quasi_identifiers), steps, int(small.sum()))
+    links = linked_columns(df, quasi_identifiers, linked)
+    data, kept, link_steps = _protect_linked(data, list(quasi_identifiers), links, k)
+    return KAnonymityResult(data, k, list(quasi_identifiers), steps + link_steps,
+                            int(small.sum()), kept)
 
 
 def write_k_anonymous_extract(df: pd.DataFrame, quasi_identifiers: list[str], k: int,
-                              out_dir: Path) -> Path:
-    """Identifiers out, k-anonymise, and write ``microdata.parquet``, ``.csv`` and the report."""
+                              out_dir: Path, linked: list[str] | None = None,
+                              unique: bool = False) -> Path:
+    """Identifiers out, k-anonymise, and write ``microdata.parquet``, ``.csv`` and the report.
+
+    Record keys are dropped too, not pseudonymised: a partner extract carries
+    no key that links it to other releases.  The folder and its files are
+    readable by the owner only; ``unique`` adds ``-2``, ``-3`` ... to a
+    time-stamped name already taken.
+    """
+    from ..foundation.safe_io import claim_folder, open_private, write_csv
+
     protected = protect_identifiers(df, "drop")
-    result = k_anonymise(protected, quasi_identifiers, k)
-    work = out_dir.with_name(f".{out_dir.name}.partial")
-    work.mkdir(parents=True, exist_ok=False)
-    result.data.to_parquet(work / "microdata.parquet", index=False)
-    result.data.to_csv(work / "microdata.csv", index=False, encoding="utf-8-sig")
+    keys = [c["column"] for c in protected.attrs.get("identifier_columns", [])
+            if c["kind"] == "record_key" and c["column"] in protected.columns]
+    result = k_anonymise(protected.drop(columns=keys), quasi_identifiers, k, linked=linked)
+    work, out_dir = claim_folder(out_dir, unique=unique)
+    with open_private(work / "microdata.parquet") as fh:
+        result.data.to_parquet(fh, index=False)
+    write_csv(result.data, work / "microdata.csv")
     report = {**result.report(), "identifier_columns":
-              protected.attrs.get("identifier_columns", [])}
-    (work / "anonymisation_report.json").write_text(
-        json.dumps(report, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
+              protected.attrs.get("identifier_columns", []), "record_keys_dropped": keys}
+    with open_private(work / "anonymisation_report.json", "wb") as fh:
+        fh.write(json.dumps(report, ensure_ascii=False, indent=2, default=str).encode())
     work.rename(out_dir)
     return out_dir

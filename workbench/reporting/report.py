@@ -16,7 +16,7 @@ Examples
 >>> import pandas as pd
 >>> from workbench.report import start
 >>> report = start(lang="en")
->>> report.table(pd.DataFrame({"a": [1]}), "demo_table", display=False)
+>>> report.table(pd.DataFrame({"a": [1.5]}), "demo_table", display=False)
 >>> report.tables  # interactive: nothing saved
 []
 """
@@ -34,6 +34,13 @@ from ..foundation.config import RUN_DIR_ENV
 from ..foundation.errors import WorkbenchError
 from ..foundation.i18n import check_lang, label
 from ..foundation.plots import set_theme
+from ..foundation.safe_io import (
+    neutralise,
+    neutralise_value,
+    open_private,
+    private_file,
+    write_csv,
+)
 
 __all__ = ["Report", "start", "RUN_DIR_ENV", "write_xlsx"]
 
@@ -60,17 +67,20 @@ class Report:
     def table(self, df: pd.DataFrame, name: str, title: str | None = None,
               notes: list[str] | None = None, translate: bool = True,
               display: bool = True, counts: str | None = None,
-              frequency: bool = False, *, source: str | None = None,
+              frequency: bool | None = None, *, source: str | None = None,
               units: dict[str, str] | None = None, decimals: dict[str, int] | None = None,
               percent: list[str] | tuple[str, ...] = ()) -> None:
         """Publish a table: show it, and save CSV (UTF-8 with BOM) and formatted XLSX.
 
         Every table passes through disclosure control first
         (:mod:`workbench.disclosure`): with ``counts`` (default: a column named
-        ``n``, the respondents behind each row) estimates resting on too few
-        children are suppressed and those with a CV above 30 % flagged; with
-        ``frequency=True`` the cells are counts of children and get primary
-        and secondary suppression.  Columns holding identifiers are refused.
+        ``n``, ``count``, ``人数`` ..., the children behind each row) estimates
+        and counts resting on too few children are suppressed and estimates
+        with a CV above 30 % flagged; with ``frequency=True`` the cells are
+        counts of children and get primary and secondary suppression.  A table
+        of whole numbers with small positive cells and neither is refused until
+        ``frequency`` says whether it counts children.  Identifiers in any
+        cell, the index or the column names are refused.
         Column names found in the label dictionary are translated to
         ``lang`` when ``translate`` is true.  The CSV keeps full precision;
         the report shows the table formatted (:func:`format_table`: units,
@@ -84,7 +94,7 @@ class Report:
         if self.out_dir is not None:
             folder = self.out_dir / "tables"
             folder.mkdir(parents=True, exist_ok=True)
-            shown.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
+            write_csv(shown, folder / f"{name}.csv")
             write_xlsx(shown, folder / f"{name}.xlsx", title=title, notes=notes)
             self.tables.append(name)
         if display:
@@ -107,6 +117,7 @@ class Report:
             folder = self.out_dir / "figures"
             folder.mkdir(parents=True, exist_ok=True)
             (folder / f"{name}.png").write_bytes(png)
+            private_file(folder / f"{name}.png")
             self.figures.append(name)
         _show_figure(fig, png, name, caption)
 
@@ -160,19 +171,36 @@ def start(lang: str = "zh", save_to: str | Path | None = None) -> Report:
     return Report(lang=lang, out_dir=Path(target) if target else None)
 
 
-def _disclosure_control(df: pd.DataFrame, counts: str | None, frequency: bool, lang: str,
+def _disclosure_control(df: pd.DataFrame, counts: str | None, frequency: bool | None, lang: str,
                         notes: list[str] | None) -> tuple[pd.DataFrame, list[str] | None]:
-    from ..protection.disclosure import control_estimates, footnotes, suppress_frequencies
-    from ..protection.privacy import detect_identifiers
+    from ..protection.disclosure import (
+        control_estimates,
+        count_column,
+        footnotes,
+        looks_like_counts,
+        suppress_frequencies,
+    )
+    from ..protection.privacy import identifier_cells
 
-    # by content only: a column called "name" holding indicator names is fine to publish
-    found = detect_identifiers(df)
-    direct = found[found["found_by"].str.contains("content")] if len(found) else found
-    if len(direct):
+    # by content only: a column called "name" holding indicator names is fine to publish;
+    # every cell counts, the index too (shown in the report even where the CSV drops it)
+    found = identifier_cells(df)
+    if len(found):
+        listed = ", ".join(f"{c} ({k}, {n} cell(s))" for c, k, n in found.itertuples(index=False))
         raise WorkbenchError(
-            f"Refusing to publish identifier column(s): {', '.join(map(str, direct['column']))}",
-            f"拒绝发布含身份信息的列：{', '.join(map(str, direct['column']))}")
+            f"Refusing to publish identifiers: {listed}. Aggregate or drop these columns "
+            "before report.table",
+            f"拒绝发布含身份信息的列：{listed}。请先汇总或删除这些列")
     extra: list[str] = []
+    column = counts or count_column(df)
+    counts_of = df.attrs.get("counts_of", "children")  # set by the functions that count things
+    if frequency is None and column is None and counts_of == "children" and looks_like_counts(df):
+        raise WorkbenchError(
+            "This table holds small whole numbers: pass frequency=True if they count children "
+            "(small cells are then suppressed) or frequency=False if they count something "
+            "else (indicators, regions)",
+            "该表含较小的整数：如为儿童人数请传入 frequency=True（将抑制小单元格），"
+            "如为指标数、地区数等请传入 frequency=False")
     if frequency:
         result = suppress_frequencies(df.set_index(df.columns[0]) if not
                                       pd.api.types.is_numeric_dtype(df[df.columns[0]]) else df)
@@ -180,10 +208,8 @@ def _disclosure_control(df: pd.DataFrame, counts: str | None, frequency: bool, l
         df = published.reset_index() if published.index.name else published
         if result.suppressed.to_numpy().any():
             extra = footnotes(lang, result.threshold, bool(result.secondary.to_numpy().any()))
-    else:
-        column = counts or ("n" if "n" in df.columns else None)
-        if column is not None:
-            df, extra = control_estimates(df, counts=column, lang=lang)
+    elif column is not None:
+        df, extra = control_estimates(df, counts=column, lang=lang)
     return df, [*(notes or []), *extra] or None
 
 
@@ -280,11 +306,11 @@ def write_xlsx(df: pd.DataFrame, path: Path, title: str | None = None,
     from openpyxl.utils import get_column_letter
 
     start_row = 2 if title else 0
-    with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        df.to_excel(writer, sheet_name=sheet, index=False, startrow=start_row)
+    with open_private(path) as fh, pd.ExcelWriter(fh, engine="openpyxl") as writer:
+        neutralise(df).to_excel(writer, sheet_name=sheet, index=False, startrow=start_row)
         ws = writer.sheets[sheet]
         if title:
-            ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=13)
+            ws.cell(row=1, column=1, value=neutralise_value(title)).font = Font(bold=True, size=13)
         header_row = start_row + 1
         for cell in ws[header_row]:
             cell.font = Font(bold=True)
@@ -300,4 +326,4 @@ def write_xlsx(df: pd.DataFrame, path: Path, title: str | None = None,
                 for row in ws.iter_rows(min_row=header_row + 1, min_col=i, max_col=i):
                     row[0].number_format = "#,##0.00"
         for j, note in enumerate(notes or [], start=header_row + len(df) + 2):
-            ws.cell(row=j, column=1, value=note).font = Font(italic=True, size=9)
+            ws.cell(row=j, column=1, value=neutralise_value(note)).font = Font(italic=True, size=9)

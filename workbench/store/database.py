@@ -23,6 +23,7 @@ Examples
 from __future__ import annotations
 
 import getpass
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,16 +33,16 @@ import pandas as pd
 
 from ..foundation import config
 from ..foundation.catalogue import Catalogue
-from ..foundation.errors import ValidationError, WorkbenchError, choices_text
+from ..foundation.errors import WorkbenchError, choices_text
 from ..foundation.i18n import DIMENSIONS
 from ..foundation.regions import Regions
+from ..foundation.safe_io import private_file
 from .validation import (
     DIMENSION_VALUES,
     KEY_COLUMNS,
     OBSERVATION_COLUMNS,
     SOURCES,
-    coerce_observations,
-    find_problems,
+    check_observations,
 )
 
 __all__ = ["Database", "connect", "create_database", "validate_observations", "WriteSummary",
@@ -178,7 +179,7 @@ class Database:
     def checksum(self) -> str:
         """A digest of every stored revision and batch: equal digests, equal contents."""
         parts = [_scalar(self._con, f"SELECT count(*) || ':' || coalesce(bit_xor(hash(t)), 0) "
-                                    f"FROM {table} t")
+                                    f"FROM {_ident(table)} t")
                  for table in ("observation_revisions", "batches", "population")]
         return "/".join(str(p) for p in parts)
 
@@ -193,7 +194,7 @@ class Database:
             "count(*) FILTER (WHERE o.imputed) AS n_imputed, "
             "count(*) FILTER (WHERE o.provisional) AS n_provisional "
             "FROM observations o JOIN indicators i ON i.code = o.indicator "
-            "GROUP BY i.domain ORDER BY i.domain").df()
+            "GROUP BY i.domain ORDER BY i.domain").df().pipe(_counting, "observations")
 
     def _check_filters(self, indicators: Iterable[str] | None,
                        regions: Iterable[str] | None) -> None:
@@ -265,48 +266,46 @@ class Database:
     def stage_databases(self, paths: Sequence[str | Path]) -> pd.DataFrame:
         """Read the current observations of other workbench databases into a staging table.
 
-        Returns the conflicts: cells present in several sources with different
-        values (empty when there are none).  Codes unknown to this database
-        are refused with a clear error.
+        Every source row passes the same validation as an ingest (codes,
+        numbers, ranges, bounds); a source with any problem is refused with the
+        list of problems and nothing is staged.  Returns the conflicts: cells
+        present in several sources with different values (empty when none).
         """
+        frames = [_read_source(self._con, Path(path), i) for i, path in enumerate(paths)]
+        staged = pd.concat(frames, ignore_index=True)
+        catalogue, regions = self.catalogue(), self.regions()
+        for frame in frames:  # one source at a time, so the rows named are that source's
+            name = str(frame["source_db"].iat[0]) if len(frame) else ""
+            validate_observations(frame.drop(columns="source_db"), catalogue, regions,
+                                  what=f"source database {name}")
         self._con.execute("DROP TABLE IF EXISTS staged")
-        selects = []
-        for i, path in enumerate(paths):
-            self._con.execute(f"ATTACH '{Path(path)}' AS src{i} (READ_ONLY)")
-            selects.append(f"SELECT * EXCLUDE (revision, batch_id), '{Path(path).name}' AS "
-                           f"source_db FROM src{i}.observations")
+        self._con.register("staged_frame", staged)
         try:
-            self._con.execute("CREATE TEMP TABLE staged AS " + " UNION ALL ".join(selects))
+            self._con.execute("CREATE TEMP TABLE staged AS SELECT * FROM staged_frame")
         finally:
-            for i in range(len(paths)):
-                self._con.execute(f"DETACH src{i}")
-        for column, table in (("indicator", "indicators"), ("region", "regions")):
-            unknown = [r[0] for r in self._con.execute(
-                f"SELECT DISTINCT {column} FROM staged WHERE {column} NOT IN "
-                f"(SELECT code FROM {table}) ORDER BY 1").fetchall()]
-            if unknown:
-                raise WorkbenchError(f"Unknown {column} code(s) in the sources: "
-                                     f"{choices_text(unknown)}",
-                                     f"来源数据库中有未知代码：{choices_text(unknown)}")
-        keys = ", ".join(KEY_COLUMNS)
+            self._con.unregister("staged_frame")
+        keys = ", ".join(_ident(k) for k in KEY_COLUMNS)
         return self._con.execute(
-            f"SELECT s.{', s.'.join(KEY_COLUMNS)}, s.value, s.source_db FROM staged s JOIN "
-            f"(SELECT {keys} FROM staged GROUP BY {keys} HAVING count(DISTINCT value) > 1) c "
-            f"USING ({keys}) ORDER BY {keys}, source_db").df()
+            f"SELECT {', '.join('s.' + _ident(k) for k in KEY_COLUMNS)}, s.value, s.source_db "
+            f"FROM staged s JOIN (SELECT {keys} FROM staged GROUP BY {keys} "
+            f"HAVING count(DISTINCT value) > 1) c USING ({keys}) ORDER BY {keys}, source_db"
+        ).df()
 
     def staged_changes(self) -> pd.DataFrame:
         """Staged cells whose value differs from the stored current value."""
+        keys = ", ".join(_ident(k) for k in KEY_COLUMNS)
         return self._con.execute(
-            "SELECT s.*, c.value AS stored FROM (SELECT DISTINCT ON "
-            f"({', '.join(KEY_COLUMNS)}) * EXCLUDE (source_db) FROM staged) s JOIN observations "
-            f"c USING ({', '.join(KEY_COLUMNS)}) WHERE s.value <> c.value").df()
+            f"SELECT s.*, c.value AS stored FROM (SELECT DISTINCT ON ({keys}) * "
+            f"EXCLUDE (source_db) FROM staged) s JOIN observations c USING ({keys}) "
+            "WHERE s.value <> c.value").df()
 
     def write_staged(self, recorded_by: str | None, reason: str,
                      source_file: str) -> WriteSummary:
         """Write the staged observations as one batch (see :meth:`stage_databases`)."""
         self._require_writable()
+        keys = ", ".join(_ident(k) for k in KEY_COLUMNS)
         self._con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT DISTINCT ON "
-                          f"({', '.join(KEY_COLUMNS)}) * EXCLUDE (source_db) FROM staged")
+                          f"({keys}) * EXCLUDE (source_db) FROM staged")
         try:
             return self._write_incoming(recorded_by, reason, source_file, "")
         finally:
@@ -353,6 +352,48 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None
     return rows[0][0] if rows else None
 
 
+def _counting(frame: pd.DataFrame, what: str) -> pd.DataFrame:
+    """Mark a table as counting ``what`` (not children), for disclosure control."""
+    frame.attrs["counts_of"] = what
+    return frame
+
+
+def _ident(name: str) -> str:
+    """A quoted SQL identifier: every name in a statement is quoted, even our own."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _read_source(con: duckdb.DuckDBPyConnection, path: Path, i: int) -> pd.DataFrame:
+    """The current observations of another database, attached read-only by parameter.
+
+    The file name never enters the SQL text (an apostrophe in it is just a
+    character); a file that is not a workbench database of this schema is
+    refused with its name.
+    """
+    if not path.is_file():
+        raise WorkbenchError(f"Source database not found: {path}", f"找不到来源数据库：{path}")
+    alias = _ident(f"src{i}")
+    try:
+        con.execute(f"ATTACH ? AS {alias} (READ_ONLY)", [str(path)])
+    except duckdb.Error as err:
+        raise WorkbenchError(f"{path.name} cannot be opened as a database ({err})",
+                             f"{path.name} 无法作为数据库打开") from err
+    columns = ", ".join(_ident(c) for c in OBSERVATION_COLUMNS)
+    try:
+        version = _scalar(con, f"SELECT value FROM {alias}.meta WHERE key = ?",
+                          ["schema_version"])
+        if version != SCHEMA_VERSION:
+            raise duckdb.CatalogException(f"schema {version!r}")
+        frame = con.execute(f"SELECT {columns} FROM {alias}.observations").df()
+    except duckdb.Error as err:
+        raise WorkbenchError(f"{path.name} is not a workbench database of schema "
+                             f"{SCHEMA_VERSION} ({err})",
+                             f"{path.name} 不是本工具的数据库（版本 {SCHEMA_VERSION}）") from err
+    finally:
+        con.execute(f"DETACH {alias}")
+    return frame.assign(source_db=path.name)
+
+
 def _current_user() -> str:
     try:
         return getpass.getuser()
@@ -366,7 +407,8 @@ def _where(filters: dict[str, Sequence | None]) -> tuple[str, list]:
         if values is None:
             continue
         values = [values] if isinstance(values, str | int) else list(values)
-        clauses.append(f"{column} IN ({', '.join('?' * len(values))})" if values else "FALSE")
+        clauses.append(f"{_ident(column)} IN ({', '.join('?' * len(values))})"
+                       if values else "FALSE")
         params += [int(v) if column == "year" else str(v) for v in values]
     return ("WHERE " + " AND ".join(clauses) if clauses else ""), params
 
@@ -379,14 +421,15 @@ def _breakdown_clause(breakdown: str | None) -> str:
         raise WorkbenchError(f"Unknown breakdown {breakdown!r}; valid: {choices_text(valid)}",
                              f"未知分组 {breakdown!r}；可选：{choices_text(valid)}")
     others = [d for d in DIMENSIONS if d != breakdown]
-    clause = " AND ".join(f"{d} = 'total'" for d in others)
-    return clause if breakdown == "total" else f"{clause} AND {breakdown} <> 'total'"
+    clause = " AND ".join(f"{_ident(d)} = 'total'" for d in others)
+    return clause if breakdown == "total" else f"{clause} AND {_ident(breakdown)} <> 'total'"
 
 
 def _check_known(con: duckdb.DuckDBPyConnection, table: str, what: str,
                  codes: Iterable[str]) -> None:
     codes = [codes] if isinstance(codes, str) else [str(c) for c in codes]
-    valid = [r[0] for r in con.execute(f"SELECT code FROM {table} ORDER BY code").fetchall()]
+    sql = f"SELECT code FROM {_ident(table)} ORDER BY code"
+    valid = [r[0] for r in con.execute(sql).fetchall()]
     unknown = sorted(set(codes) - set(valid))
     if unknown:
         raise WorkbenchError(f"Unknown {what} code(s): {', '.join(unknown)}. "
@@ -395,28 +438,26 @@ def _check_known(con: duckdb.DuckDBPyConnection, table: str, what: str,
 
 
 def validate_observations(frame: pd.DataFrame, catalogue: Catalogue,
-                          regions: Regions) -> pd.DataFrame:
+                          regions: Regions, what: str = "the observations") -> pd.DataFrame:
     """Check an observations table and return it with canonical dtypes.
 
+    The one validation every way into a database goes through (a write, an
+    ingest, ``db import``, a merge): see :func:`~workbench.store.validation.find_problems`.
     Raises :class:`ValidationError` listing every problem (row, column,
     reason) rather than stopping at the first one.  Rows are never dropped.
     """
-    found = find_problems(frame.reset_index(drop=True), catalogue, regions)
-    if len(found):
-        problems = [{"row": int(p.index) + 1, "column": p.column, "value": p.value,
-                     "reason": p.reason_en, "reason_zh": p.reason_zh}
-                    for p in found.itertuples()]  # only the problem rows, for the message
-        raise ValidationError(f"{len(found)} problem(s) in the observations; nothing written",
-                              f"观测数据有 {len(found)} 处错误，未写入任何数据", problems)
-    return coerce_observations(frame.reset_index(drop=True))
+    return check_observations(frame, catalogue, regions, what)
 
 
 # -- opening and creating -------------------------------------------------------
-def connect(path: str | Path | None = None, read_only: bool = True) -> Database:
+def connect(path: str | Path | None = None, read_only: bool = True,
+            wait: float = 30.0) -> Database:
     """Open a monitoring database (default: the project's demo database).
 
-    Read-only by default, so several notebooks can read at once.  Opening
-    for writing while another process writes gives a clear error.
+    Read-only by default, so several notebooks can read at once.  While
+    another process writes, the open waits up to ``wait`` seconds for it to
+    finish (a read-only open too: DuckDB locks the whole file), then gives
+    a clear message.
     """
     p = Path(path) if path else config.paths().database
     if not p.exists():
@@ -424,17 +465,9 @@ def connect(path: str | Path | None = None, read_only: bool = True) -> Database:
             f"Monitoring database not found: {p}. Build the demo with `workbench demo` "
             "(or `make demo`), or set WORKBENCH_DB to your database.",
             f"找不到监测数据库：{p}。请先运行 `workbench demo`（或 `make demo`）。")
+    con = _open_waiting(p, read_only, wait)
     try:
-        con = duckdb.connect(str(p), read_only=read_only)
-    except duckdb.IOException as err:
-        if "lock" in str(err).lower():
-            raise WorkbenchError(
-                f"The database {p.name} is being written by another process; try again when "
-                f"it has finished. ({err})",
-                f"数据库 {p.name} 正被其他进程写入，请稍后再试。") from err
-        raise
-    try:
-        version = _scalar(con, "SELECT value FROM meta WHERE key = 'schema_version'")
+        version = _scalar(con, "SELECT value FROM meta WHERE key = ?", ["schema_version"])
     except duckdb.CatalogException:
         version = None
     if version != SCHEMA_VERSION:
@@ -442,6 +475,26 @@ def connect(path: str | Path | None = None, read_only: bool = True) -> Database:
         raise WorkbenchError(f"{p.name} is not a workbench database of schema "
                              f"{SCHEMA_VERSION}", f"{p.name} 不是本工具的数据库")
     return Database(con, p, read_only)
+
+
+def _open_waiting(p: Path, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """duckdb.connect, retried with growing pauses while another process holds the lock."""
+    deadline = time.monotonic() + max(wait, 0.0)
+    pause = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(p), read_only=read_only)
+        except duckdb.IOException as err:
+            if "lock" not in str(err).lower():
+                raise WorkbenchError(f"{p.name} cannot be opened as a database ({err})",
+                                     f"{p.name} 无法作为数据库打开") from err
+            if time.monotonic() >= deadline:
+                raise WorkbenchError(
+                    f"The database {p.name} is being written by another process; waited "
+                    f"{wait:g} s. Try again when it has finished. ({err})",
+                    f"数据库 {p.name} 正被其他进程写入，已等待 {wait:g} 秒，请稍后再试。") from err
+        time.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
+        pause = min(pause * 2, 1.0)
 
 
 def create_database(path: str | Path, catalogue: Catalogue, regions: Regions,
@@ -459,6 +512,7 @@ def create_database(path: str | Path, catalogue: Catalogue, regions: Regions,
         p.unlink()
     p.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(p))
+    private_file(p)  # children's data: readable by the owner only, from the start
     con.execute(_SCHEMA)
     con.register("catalogue_frame", catalogue.table.reset_index(drop=True))
     con.register("region_frame", regions.table.reset_index(drop=True))

@@ -27,7 +27,7 @@ Examples
 
 from __future__ import annotations
 
-import time
+import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +40,7 @@ from ..foundation import config
 from ..foundation.catalogue import Catalogue, load_catalogue
 from ..foundation.errors import WorkbenchError, choices_text
 from ..foundation.regions import Regions, load_regions
+from ..foundation.safe_io import claim_folder, open_private, write_csv, write_xlsx_frame
 from ._submission_reader import (
     SubmissionError,
     read_submission,
@@ -94,9 +95,7 @@ class CheckReport:
 
     def write(self, path: str | Path) -> Path:
         """Write the problems (both languages) as CSV (UTF-8 with BOM)."""
-        target = Path(path)
-        self.problems.to_csv(target, index=False, encoding="utf-8-sig")
-        return target
+        return write_csv(self.problems, path)
 
     def __repr__(self) -> str:
         state = "OK" if self.ok else f"{len(self.problems)} problem(s)"
@@ -115,7 +114,7 @@ def check_submission(path: str | Path, catalogue: Catalogue | None = None,
     try:
         frame = read_submission(path)
     except SubmissionError as err:
-        return CheckReport(str(path), pd.DataFrame(), pd.DataFrame([err.problem]))
+        return CheckReport(str(path), pd.DataFrame(), pd.DataFrame(err.problems))
     for col in ("numerator", "denominator"):
         if col not in frame:
             frame[col] = np.nan
@@ -176,14 +175,7 @@ def open_for_writing(path: str | Path | None = None, wait: float = 30.0) -> Data
     DuckDB allows one writing process at a time; a second ingest waits its
     turn instead of failing at once, and gives a clear message after ``wait``.
     """
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            return connect(path, read_only=False)
-        except WorkbenchError as err:
-            if "another process" not in err.en or time.monotonic() >= deadline:
-                raise
-            time.sleep(0.2)
+    return connect(path, read_only=False, wait=wait)
 
 
 def _revision_preview(db: Database, rows: pd.DataFrame, threshold: float) -> pd.DataFrame:
@@ -231,7 +223,7 @@ def ingest_submission(path: str | Path, submitted_by: str, reason: str = "",
     """
     from ..foundation.files import file_sha256
 
-    with connect(database) as reader:
+    with connect(database, wait=wait) as reader:  # waits for a writer too
         catalogue, regions = reader.catalogue(), reader.regions()
     report = check_submission(path, catalogue, regions)
     if not report.ok:
@@ -339,19 +331,28 @@ def export_observations(fmt: str, out_dir: str | Path | None = None,
         catalogue = db.catalogue().table.reset_index(drop=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     target = Path(out_dir) if out_dir else config.paths().outputs / "exports" / stamp
-    work = target.with_name(f".{target.name}.partial")
-    work.mkdir(parents=True, exist_ok=False)
+    work, target = claim_folder(target, unique=out_dir is None)
+    try:
+        _write_export(obs, catalogue, fmt, work)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    work.rename(target)
+    return target
+
+
+def _write_export(obs: pd.DataFrame, catalogue: pd.DataFrame, fmt: str, work: Path) -> None:
+    """The files of an extract, each created 0600, text that could run as a formula neutralised."""
     if fmt == "parquet":
-        obs.to_parquet(work / "observations.parquet", index=False)
+        with open_private(work / "observations.parquet") as fh:
+            obs.to_parquet(fh, index=False)
     elif fmt == "csv":
-        obs.to_csv(work / "observations.csv", index=False, encoding="utf-8-sig")
+        write_csv(obs, work / "observations.csv")
     else:
         if len(obs) > 1_048_575:
             raise WorkbenchError("Too many rows for one XLSX sheet; export as parquet or csv",
                                  "行数超过 XLSX 上限，请导出为 parquet 或 csv")
-        obs.to_excel(work / "observations.xlsx", index=False, sheet_name="observations")
-    pd.DataFrame(_DICTIONARY, columns=["column", "name_zh", "description"]).to_csv(
-        work / "data_dictionary.csv", index=False, encoding="utf-8-sig")
-    catalogue.to_csv(work / "indicators.csv", index=False, encoding="utf-8-sig")
-    work.rename(target)
-    return target
+        write_xlsx_frame(obs, work / "observations.xlsx", sheet="observations")
+    write_csv(pd.DataFrame(_DICTIONARY, columns=["column", "name_zh", "description"]),
+              work / "data_dictionary.csv")
+    write_csv(catalogue, work / "indicators.csv")

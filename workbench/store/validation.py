@@ -28,11 +28,12 @@ import pandas as pd
 
 from ..foundation import config
 from ..foundation.catalogue import UNIT_RANGE, UNIT_SCALE, Catalogue
-from ..foundation.errors import choices_text
+from ..foundation.errors import ValidationError, choices_text
 from ..foundation.regions import Regions
 
-__all__ = ["find_problems", "coerce_observations", "is_blank", "PROBLEM_COLUMNS", "KEY_COLUMNS",
-           "OBSERVATION_COLUMNS", "DIMENSION_VALUES", "SOURCES", "NUMBER_COLUMNS"]
+__all__ = ["find_problems", "check_observations", "coerce_observations", "is_blank",
+           "PROBLEM_COLUMNS", "KEY_COLUMNS", "OBSERVATION_COLUMNS", "DIMENSION_VALUES", "SOURCES",
+           "NUMBER_COLUMNS", "MAX_COUNT", "MAX_NUMBER"]
 
 KEY_COLUMNS = ["indicator", "region", "year", "sex", "age_group", "residence", "hukou"]
 OBSERVATION_COLUMNS = [*KEY_COLUMNS, "value", "numerator", "denominator", "se", "source",
@@ -45,6 +46,10 @@ DIMENSION_VALUES = {
 }
 SOURCES = ("admin", "survey")
 NUMBER_COLUMNS = ("year", "value", "numerator", "denominator", "se")
+# Upper bounds: no count of children or events reaches a billion, no published value 1e12;
+# beyond them a number is a typing error or an attack (1e308, 23-digit integers, inf).
+MAX_COUNT = 1e9
+MAX_NUMBER = 1e12
 PROBLEM_COLUMNS = ["index", "column", "value", "reason_en", "reason_zh"]
 _OPTIONAL = {"numerator": np.nan, "denominator": np.nan, "se": np.nan, "source": "admin",
              "imputed": False, "provisional": False}
@@ -72,7 +77,8 @@ def _chunk(mask: pd.Series, frame: pd.DataFrame, column: str, en: object,
 
 
 def _text(series: pd.Series) -> Callable[[pd.Index], pd.Series]:
-    return lambda rows: series.loc[rows].astype(str).to_numpy()
+    # through object: an Arrow string column keeps a missing cell as a float NaN under astype(str)
+    return lambda rows: series.loc[rows].astype(object).fillna("").map(str).to_numpy(dtype=object)
 
 
 def _code_checks(obs: pd.DataFrame, catalogue: Catalogue, regions: Regions) -> list:
@@ -109,6 +115,12 @@ def _number_checks(obs: pd.DataFrame, parsed: dict[str, pd.Series]) -> list:
                              lambda rows, t=text: "不是数字：" + t(rows).astype(object)))
         if column == "value":
             chunks.append(_chunk(blank, obs, "value", "value is missing", "缺少数值"))
+    for column, numbers in parsed.items():
+        limit = MAX_COUNT if column in ("numerator", "denominator") else MAX_NUMBER
+        chunks.append(_chunk(numbers.notna() & ~(numbers.abs() <= limit), obs, column,
+                             f"{column} is not a finite number of at most {limit:.0e}",
+                             f"{column} 必须是不超过 {limit:.0e} 的有限数"))
+    chunks.append(_chunk(parsed["se"] < 0, obs, "se", "negative standard error", "标准误为负数"))
     year = parsed["year"]
     first, last = config.BASE_YEAR, config.PLAN_END
     outside = year.notna() & ((year < first) | (year > last) | (year % 1 != 0))
@@ -197,6 +209,26 @@ def find_problems(frame: pd.DataFrame, catalogue: Catalogue, regions: Regions) -
     problems = pd.concat([c for c in chunks if len(c)] or [pd.DataFrame(columns=PROBLEM_COLUMNS)],
                          ignore_index=True)
     return problems.sort_values(["index", "column"], kind="stable", ignore_index=True)
+
+
+def check_observations(frame: pd.DataFrame, catalogue: Catalogue, regions: Regions,
+                       what: str = "the observations") -> pd.DataFrame:
+    """Validate observations (every problem listed) and return them with canonical dtypes.
+
+    The single validation shared by every way into a database: a write, an
+    ingest, ``db import`` and a merge.  Raises
+    :class:`~workbench.foundation.errors.ValidationError` naming ``what`` and
+    listing every problem; rows are never dropped.
+    """
+    frame = frame.reset_index(drop=True)
+    found = find_problems(frame, catalogue, regions)
+    if len(found):
+        problems = [{"row": int(p.index) + 1, "column": p.column, "value": p.value,
+                     "reason": p.reason_en, "reason_zh": p.reason_zh}
+                    for p in found.itertuples()]  # only the problem rows, for the message
+        raise ValidationError(f"{len(found)} problem(s) in {what}; nothing written",
+                              f"{what} 有 {len(found)} 处错误，未写入任何数据", problems)
+    return coerce_observations(frame)
 
 
 def coerce_observations(frame: pd.DataFrame) -> pd.DataFrame:

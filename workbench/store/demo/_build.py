@@ -111,6 +111,7 @@ def build_demo(seed: int = DEFAULT_SEED, force: bool = False) -> str:
     from ...foundation import config
     from ...foundation.catalogue import load_catalogue
     from ...foundation.regions import load_regions
+    from ...foundation.safe_io import private_file
     from ..database import create_database
 
     paths = config.paths()
@@ -134,7 +135,8 @@ def build_demo(seed: int = DEFAULT_SEED, force: bool = False) -> str:
     table = table.replace_schema_metadata({**(table.schema.metadata or {}),
                                            b"synthetic": b"true",
                                            b"note": SYNTHETIC_NOTE["en"].encode()})
-    _atomic(paths.demo_survey, lambda p: pq.write_table(table, p))
+    # identifiable microdata (fictitious here, real in use): readable by the owner only
+    _atomic(paths.demo_survey, lambda p: (pq.write_table(table, p), private_file(p)))
     _atomic(paths.demo_margins, lambda p: _write_marked_csv(demo.survey_margins, p))
     _atomic(paths.demo / "planted.csv", lambda p: _write_marked_csv(demo.planted, p))
     return (f"Synthetic demo data written to {paths.demo} (seed {seed}):\n"
