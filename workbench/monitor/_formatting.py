@@ -126,9 +126,11 @@ def format_gaps(gaps: pd.DataFrame, catalogue: Catalogue, lang: str = "zh") -> p
     zh = check_lang(lang) == "zh"
     out = gaps.copy()
     out.insert(1, "name", catalogue.table.loc[out["indicator"], "name_" + lang].to_numpy())
-    return out.rename(columns={"n_regions": "有数据的地区数" if zh else "Regions with data",
-                               "n_years": "有数据的年份数" if zh else "Years with data",
-                               "no_data": "无数据" if zh else "No data"})
+    out = out.rename(columns={"n_regions": "有数据的地区数" if zh else "Regions with data",
+                              "n_years": "有数据的年份数" if zh else "Years with data",
+                              "no_data": "无数据" if zh else "No data"})
+    out.attrs["counts_of"] = "regions and years"  # not children: no disclosure control needed
+    return out
 
 
 def warning_counts(warnings: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
