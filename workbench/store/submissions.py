@@ -81,6 +81,8 @@ class CheckReport:
     problems: pd.DataFrame
     not_reported: int = 0
     revisions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # required breakdowns left out: data gaps, written anyway unless require_complete
+    warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def ok(self) -> bool:
@@ -100,16 +102,23 @@ class CheckReport:
 
     def __repr__(self) -> str:
         state = "OK" if self.ok else f"{len(self.problems)} problem(s)"
+        gaps = f", {len(self.warnings)} missing breakdown(s)" if len(self.warnings) else ""
         return (f"<CheckReport {self.source}: {state}; {len(self.rows):,} rows to write, "
-                f"{self.not_reported:,} left blank>")
+                f"{self.not_reported:,} left blank{gaps}>")
 
     def _repr_html_(self) -> str:
         return f"<p>{self.__repr__()[1:-1]}</p>" + self.table("zh").head(50).to_html(index=False)
 
 
 def check_submission(path: str | Path, catalogue: Catalogue | None = None,
-                     regions: Regions | None = None) -> CheckReport:
-    """Read and check a submission; nothing is written anywhere."""
+                     regions: Regions | None = None,
+                     require_complete: bool = False) -> CheckReport:
+    """Read and check a submission; nothing is written anywhere.
+
+    Required breakdowns left out (common in a district's first year) are
+    listed in ``warnings`` and become data gaps; with ``require_complete``
+    they are problems and the file is refused.
+    """
     catalogue = catalogue or load_catalogue()
     regions = regions or load_regions()
     try:
@@ -128,10 +137,11 @@ def check_submission(path: str | Path, catalogue: Catalogue | None = None,
         "row": reported["_row"].reindex(found["index"]).to_numpy(),
         "column": found["column"], "value": found["value"],
         "reason_en": found["reason_en"], "reason_zh": found["reason_zh"]})
-    problems = pd.concat([problems, _missing_breakdowns(frame, unreported, catalogue, regions)],
-                         ignore_index=True)
+    gaps = _missing_breakdowns(frame, unreported, catalogue, regions)
+    if require_complete:
+        problems, gaps = pd.concat([problems, gaps], ignore_index=True), gaps.iloc[:0]
     return CheckReport(str(path), reported.drop(columns=["_sheet", "_row"]), problems,
-                       int(unreported.sum()))
+                       int(unreported.sum()), warnings=gaps.reset_index(drop=True))
 
 
 def _missing_breakdowns(frame: pd.DataFrame, unreported: pd.Series, catalogue: Catalogue,
@@ -222,7 +232,8 @@ class IngestResult:
 
 def ingest_submission(path: str | Path, submitted_by: str, reason: str = "",
                       database: str | Path | None = None, accept_revisions: bool = False,
-                      threshold: float = REVISION_THRESHOLD, wait: float = 30.0) -> IngestResult:
+                      threshold: float = REVISION_THRESHOLD, wait: float = 30.0,
+                      require_complete: bool = False) -> IngestResult:
     """Check a submission and write it in one transaction, or write nothing.
 
     Changed values become new revisions (who, when, why, which file); values
@@ -233,7 +244,7 @@ def ingest_submission(path: str | Path, submitted_by: str, reason: str = "",
 
     with connect(database) as reader:
         catalogue, regions = reader.catalogue(), reader.regions()
-    report = check_submission(path, catalogue, regions)
+    report = check_submission(path, catalogue, regions, require_complete)
     if not report.ok:
         return IngestResult("rejected", report)
     rows = coerce_observations(report.rows)
