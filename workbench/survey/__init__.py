@@ -55,12 +55,22 @@ from ._report import (
     weight_diagnostics,
     weight_plot,
 )
+from ._sources import load_survey_file, survey_columns
+from ._spec import (
+    DesignSpec,
+    apply_weighting,
+    check_spec_columns,
+    label_estimates,
+    read_spec,
+    spec_from_parameters,
+)
 
 __all__ = [
     "SurveyDesign", "sample_size", "read_survey", "SurveyFile", "flag_unreliable",
     "forest_plot", "LONELY_PSU", "REPLICATE_TYPES", "IDENTIFIER_COLUMNS", "survey_data",
     "weight_diagnostics", "domain_estimates", "difference_tests", "survey_margins",
-    "weight_plot",
+    "weight_plot", "DesignSpec", "read_spec", "spec_from_parameters", "check_spec_columns",
+    "apply_weighting", "label_estimates", "load_survey_file", "survey_columns",
 ]
 
 LONELY_PSU = sv.LONELY
@@ -253,6 +263,12 @@ class SurveyDesign:
             rows_stratum = st.unit_stratum[st.unit]
             w *= (st.popsize / st.n_units)[rows_stratum]
         return w
+
+    @classmethod
+    def from_spec(cls, data: pd.DataFrame, spec, weighted: bool = True) -> SurveyDesign:
+        """Build from a YAML design file (or DesignSpec); see :mod:`workbench.survey._spec`."""
+        from ._spec import design_from_spec
+        return design_from_spec(cls, data, spec, weighted)
 
     def _copy(self, **changes) -> SurveyDesign:
         new = copy.copy(self)
