@@ -41,12 +41,15 @@ from typing import Any
 import pandas as pd
 
 from ..foundation.errors import WorkbenchError, choices_text
-from ._extras import SurveyFile, read_survey
+
+# nothing from the survey package at import time: the pre-kernel checks load this module
+# without the package's estimation code (see workbench.execution._inputs)
 
 __all__ = ["load_survey_file", "survey_columns", "platform_frame", "SURVEY_SUFFIXES"]
 
 LABELLED_SUFFIXES = (".sav", ".zsav", ".por", ".dta", ".sas7bdat")
 SURVEY_SUFFIXES = (".csv", ".xlsx", ".parquet", *LABELLED_SUFFIXES)
+_IDENTIFIERS = ("child_id", "name", "id_number", "guardian_phone")  # as survey.IDENTIFIER_COLUMNS
 _QUESTION = re.compile(r"^\s*(?:第\s*)?(\d+)\s*(?:题)?\s*[、.．:：)）]\s*(.+?)\s*[：:]?\s*$")
 
 
@@ -103,9 +106,15 @@ def platform_frame(raw: pd.DataFrame, multi_choice: list[str] | tuple[str, ...] 
 
 def load_survey_file(path: str | Path, read: Mapping[str, Any] | None = None,
                      value_labels: Mapping | None = None,
-                     variable_labels: Mapping | None = None) -> SurveyFile:
-    """Read a survey file into codes plus labels (see the module docstring for ``read``)."""
-    p, read = Path(path), dict(read or {})
+                     variable_labels: Mapping | None = None) -> Any:
+    """Read a survey file into a :class:`SurveyFile`: codes plus labels, identifiers removed.
+
+    ``path=""`` reads the synthetic demo survey.  See the module docstring for ``read``.
+    """
+    from ..foundation import config
+    from ._extras import SurveyFile, read_survey
+
+    p, read = Path(path) if str(path) else config.paths().demo_survey, dict(read or {})
     _check_file(p)
     suffix = p.suffix.lower()
     values, variables = {}, {}
@@ -123,9 +132,18 @@ def load_survey_file(path: str | Path, read: Mapping[str, Any] | None = None,
         data, found = platform_frame(data, list(read.get("multi_choice") or []),
                                      str(read.get("separator", "┋")))
         variables.update(found)
+    data = _without_identifiers(data)
     values.update({k: dict(v) for k, v in (value_labels or {}).items()})
     variables.update(dict(variable_labels or {}))
     return SurveyFile(data, _labelled(data, values), variables, values)
+
+
+def _without_identifiers(data: pd.DataFrame) -> pd.DataFrame:
+    """As ``survey_data``: identifiers found by name or content dropped, record keys hashed."""
+    from ..protection.privacy import protect_identifiers
+
+    protected = protect_identifiers(data)
+    return protected.drop(columns=[c for c in _IDENTIFIERS if c in protected.columns])
 
 
 def _labelled(data: pd.DataFrame, values: Mapping[str, Mapping]) -> pd.DataFrame:
@@ -159,6 +177,10 @@ def survey_columns(path: str | Path, read: Mapping[str, Any] | None = None) -> l
                 pyreadstat.read_sas7bdat if suffix == ".sas7bdat" else \
                 pyreadstat.read_por if suffix == ".por" else pyreadstat.read_sav
             return list(reader(str(p), metadataonly=True)[1].column_names)
+        if suffix == ".parquet":
+            import pyarrow.parquet as pq
+
+            return [c for c in pq.read_schema(p).names if c not in _IDENTIFIERS]
         if suffix == ".csv" and not read.get("multi_choice"):
             head = _read_csv(p, read.get("encoding"), nrows=0)
             return list(platform_frame(head)[0].columns if read.get("platform") else head.columns)
