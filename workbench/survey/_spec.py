@@ -116,7 +116,7 @@ def read_spec(path: str | Path) -> DesignSpec:
         raise _err(f"not valid YAML ({err})".replace("\n", " "), f"不是有效的 YAML（{err}）",
                    p) from err
     if not isinstance(raw, dict):
-        raise _err(f"must be a mapping of keys ({choices_text(SPEC_KEYS)})",
+        raise _err(f"must be a mapping of keys; valid keys: {choices_text(SPEC_KEYS)}",
                    f"应为键值映射（可用键：{choices_text(SPEC_KEYS)}）", p)
     return _build(raw, p)
 
