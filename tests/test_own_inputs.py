@@ -79,3 +79,19 @@ def test_db_import_history_and_missing_breakdowns_warned(tmp_path, monkeypatch):
         obs = con.observations(breakdown=None)
     assert sorted(obs["year"].unique()) == [2023, 2024, 2025]
     assert len(obs) == len(rows)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_demo_exports_say_they_are_demo(tmp_path, fmt):
+    from workbench.provenance import DEMO_LABEL
+    from workbench.submissions import export_observations
+
+    folder = export_observations(fmt, tmp_path / "export")
+    if fmt == "csv":
+        first = (folder / "observations.csv").read_text("utf-8-sig").splitlines()[0]
+        assert first.startswith("# 数据来源：monitoring.duckdb")
+        body = pd.read_csv(folder / "observations.csv", comment="#", encoding="utf-8-sig")
+        assert len(body) > 1000 and "indicator" in body.columns
+    else:
+        first = pd.read_excel(folder / "observations.xlsx", sheet_name="source").iloc[0, 0]
+    assert DEMO_LABEL["zh"] in first and DEMO_LABEL["en"] in first

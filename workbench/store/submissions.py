@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -337,17 +338,23 @@ def export_observations(fmt: str, out_dir: str | Path | None = None,
                         database: str | Path | None = None) -> Path:
     """Write a clean extract of the current observations with a data dictionary.
 
-    Files: ``observations.<fmt>``, ``data_dictionary.csv`` and
-    ``indicators.csv`` (the catalogue), in a folder that appears only when
-    complete.
+    Files: ``observations.<fmt>``, ``data_dictionary.csv``,
+    ``indicators.csv`` (the catalogue) and ``provenance.json``, in a folder
+    that appears only when complete.  The CSV opens with the data line
+    (``#`` comment: database, checksum, latest ingest, demo or not); the
+    XLSX carries it on a ``source`` sheet.
     """
     if fmt not in EXPORT_FORMATS:
         raise WorkbenchError(f"Unknown export format {fmt!r}; valid: "
                              f"{choices_text(EXPORT_FORMATS)}",
                              f"未知导出格式 {fmt!r}；可选：{choices_text(EXPORT_FORMATS)}")
+    from .provenance import database_provenance
+
     with connect(database) as db:
         obs = db.observations(breakdown=None)
         catalogue = db.catalogue().table.reset_index(drop=True)
+        source = database_provenance(db.path)
+    line = f"{source.line('zh')} / {source.line('en')}"  # demo exports say they are demo
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     target = Path(out_dir) if out_dir else config.paths().outputs / "exports" / stamp
     work = target.with_name(f".{target.name}.partial")
@@ -355,14 +362,20 @@ def export_observations(fmt: str, out_dir: str | Path | None = None,
     if fmt == "parquet":
         obs.to_parquet(work / "observations.parquet", index=False)
     elif fmt == "csv":
-        obs.to_csv(work / "observations.csv", index=False, encoding="utf-8-sig")
+        with (work / "observations.csv").open("w", encoding="utf-8-sig", newline="") as fh:
+            fh.write(f"# {line}\n")  # read with comment="#"
+            obs.to_csv(fh, index=False)
     else:
         if len(obs) > 1_048_575:
             raise WorkbenchError("Too many rows for one XLSX sheet; export as parquet or csv",
                                  "行数超过 XLSX 上限，请导出为 parquet 或 csv")
-        obs.to_excel(work / "observations.xlsx", index=False, sheet_name="observations")
+        with pd.ExcelWriter(work / "observations.xlsx") as xlsx:
+            obs.to_excel(xlsx, index=False, sheet_name="observations")
+            pd.DataFrame({"source": [line]}).to_excel(xlsx, index=False, sheet_name="source")
     pd.DataFrame(_DICTIONARY, columns=["column", "name_zh", "description"]).to_csv(
         work / "data_dictionary.csv", index=False, encoding="utf-8-sig")
     catalogue.to_csv(work / "indicators.csv", index=False, encoding="utf-8-sig")
+    (work / "provenance.json").write_text(json.dumps(source.as_dict(), ensure_ascii=False),
+                                          encoding="utf-8")
     work.rename(target)
     return target
