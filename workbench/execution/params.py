@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import tokenize
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-
-import nbformat
 
 from ..foundation import config
 from ..foundation.errors import ParameterError, WorkbenchError, choices_text
@@ -79,12 +78,16 @@ def resolve_notebook(notebook: str | Path) -> Path:
 def notebook_parameters(notebook: str | Path) -> dict[str, ParameterSpec]:
     """Parameters declared in the notebook's cell tagged ``parameters``."""
     path = resolve_notebook(notebook)
-    nb = nbformat.read(path, as_version=4)
-    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    # plain JSON, not nbformat: its schema validator costs seconds of start-up, and the
+    # parameter checks must refuse a bad value within a few seconds (exit code 2)
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = [c for c in nb.get("cells", [])
+             if "parameters" in c.get("metadata", {}).get("tags", [])]
     if not cells:
         raise WorkbenchError(f"{path.name} has no cell tagged 'parameters'",
                              f"{path.name} 没有标记为 parameters 的单元格")
-    return _parse_cell(cells[0].source)
+    source = cells[0].get("source", "")
+    return _parse_cell("".join(source) if isinstance(source, list) else source)
 
 
 def _parse_cell(source: str) -> dict[str, ParameterSpec]:
