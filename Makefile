@@ -49,9 +49,15 @@ test-slow: $(VENV)/.installed-dev $(DEMO_DB) ## Run the checks marked slow (kept
 benchmark: $(VENV)/.installed-dev $(DEMO_DB) ## Run the benchmarks under benchmarks/ (slow)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
-lab: $(VENV)/.installed-dev $(DEMO_DB) ## Open JupyterLab on notebooks/
-	$(BIN)/python -m pip install --quiet -e '.[lab]'
-	cd notebooks && ../$(BIN)/jupyter lab
+$(VENV)/.installed-lab: pyproject.toml | $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet 'jupyterlab>=4'
+	touch $@
+
+# Only JupyterLab is installed; the demo database is never (re)built here: `make demo` does that.
+lab: $(VENV)/.installed-lab ## Open JupyterLab on notebooks/ (no demo rebuild; works as root)
+	@test -e $(DEMO_DB) || test -n "$$WORKBENCH_DB" || \
+	  echo "No demo database: run 'make demo', or set WORKBENCH_DB to your own database."
+	cd notebooks && ../$(BIN)/jupyter lab $$(test "$$(id -u)" = 0 && echo --allow-root)
 
 lint: $(VENV)/.installed-dev ## Check style with ruff
 	$(BIN)/ruff check workbench tests benchmarks notebooks

@@ -145,7 +145,7 @@ def test_bad_submission_gets_row_level_message_and_nothing_changes(tmp_path, cit
     change, reason = _bad_cases()[case]
     bad = _filled_template(tmp_path, "bad.xlsx", change)
     before = _checksum(city_db)
-    result = ingest_submission(bad, "tester", database=city_db)
+    result = ingest_submission(bad, "tester", database=city_db, require_complete=True)
     assert result.status == "rejected"
     table = result.report.table("en")
     hit = table[table["reason"].str.contains(reason)]
@@ -154,6 +154,17 @@ def test_bad_submission_gets_row_level_message_and_nothing_changes(tmp_path, cit
     assert {2, 3} & set(hit["row"]), hit  # the planted row is named
     assert result.report.table("zh")["reason"].str.len().gt(0).all()
     assert _checksum(city_db) == before
+
+
+def test_missing_breakdown_is_a_listed_warning_and_the_rest_is_written(tmp_path, city_db):
+    change, _ = _bad_cases()["missing breakdown"]
+    partial = _filled_template(tmp_path, "partial.xlsx", change)
+    result = ingest_submission(partial, "tester", database=city_db)
+    assert result.status == "ingested", result.report
+    gaps = result.report.warnings
+    assert len(gaps) == 1 and gaps["row"].iloc[0] == 3, gaps
+    assert "missing required disaggregation" in gaps["reason_en"].iloc[0]
+    assert result.n_new == len(result.report.rows)
 
 
 def test_empty_file_wrong_sheet_merged_header_not_a_spreadsheet(tmp_path, city_db):

@@ -23,6 +23,7 @@ ALIASES: dict[str, str] = {
     "plots": "foundation.plots",
     "privacy": "protection.privacy", "disclosure": "protection.disclosure",
     "database": "store.database", "validation": "store.validation",
+    "provenance": "store.provenance",
     "submissions": "store.submissions", "demo": "store.demo",
     "maps": "compare.maps", "compile": "monitor.compile",
     "report": "reporting.report", "tables": "reporting.tables",

@@ -21,6 +21,26 @@ def db() -> None:
 
 
 @db.command()
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--catalogue", type=click.Path(exists=True, dir_okay=False),
+              help="Your own indicator catalogue CSV (default: the shipped one).")
+@click.option("--regions", type=click.Path(exists=True, dir_okay=False),
+              help="Your own regions CSV (default: the shipped one).")
+@_friendly_errors
+def init(path: str, catalogue: str | None, regions: str | None) -> None:
+    """Create an empty monitoring database at PATH for your own data."""
+    from ..store.database import init_database
+
+    created = init_database(path, catalogue, regions).resolve()
+    click.echo(f"Created {created} (empty; catalogue and regions "
+               f"{'from your files' if catalogue or regions else 'shipped'}).\n"
+               f"Use it:  export WORKBENCH_DB={created}   (or --db {created} on db commands)\n"
+               f"Then:    workbench db template --unit UNIT --year YEAR; fill it; "
+               f"workbench db ingest FILE --submitted-by NAME\n"
+               f"已创建空数据库 {created}；请设置环境变量 WORKBENCH_DB={created}")
+
+
+@db.command()
 @click.option("--unit", required=True, help="Responsible unit code, e.g. education.")
 @click.option("--year", required=True, type=int)
 @click.option("--region", "regions", multiple=True, help="Limit to these region codes.")
@@ -38,20 +58,38 @@ def _show_problems(report, lang: str) -> None:
     click.echo(table.to_string(index=False, max_colwidth=90), err=True)
 
 
+def _show_gaps(report, lang: str) -> None:
+    """Missing required breakdowns: listed, written as data gaps (not a refusal)."""
+    if len(report.warnings):
+        reason = "reason_zh" if lang == "zh" else "reason_en"
+        click.echo(report.warnings[["sheet", "row", reason]].to_string(
+            index=False, max_colwidth=90), err=True)
+        click.echo(f"Warning: {len(report.warnings)} required breakdown(s) missing; they stay "
+                   "data gaps (--require-complete refuses the file) / "
+                   f"缺少 {len(report.warnings)} 个必报分组，记为数据缺口", err=True)
+
+
+_COMPLETE = click.option("--require-complete", is_flag=True,
+                         help="Refuse the file when required breakdowns are missing.")
+
+
 @db.command()
 @click.argument("file", type=click.Path())
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 @click.option("--report", "report_path", type=click.Path(dir_okay=False),
               help="Also write the problems to this CSV.")
 @_DB_OPTION
+@_COMPLETE
 @_friendly_errors
-def validate(file: str, lang: str, report_path: str | None, database: str | None) -> None:
+def validate(file: str, lang: str, report_path: str | None, database: str | None,
+             require_complete: bool) -> None:
     """Check a submission (XLSX or CSV) without writing anything; exit 1 on problems."""
     from ..store.database import connect
     from ..store.submissions import check_submission
 
     with connect(database) as con:
-        report = check_submission(file, con.catalogue(), con.regions())
+        report = check_submission(file, con.catalogue(), con.regions(), require_complete)
+    _show_gaps(report, lang)
     if report_path:
         report.write(report_path)
     if not report.ok:
@@ -70,14 +108,44 @@ def validate(file: str, lang: str, report_path: str | None, database: str | None
               help="Relative change that counts as a large revision.")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
 @_DB_OPTION
+@_COMPLETE
 @_friendly_errors
 def ingest(file: str, submitted_by: str, reason: str, accept_revisions: bool, threshold: float,
-           lang: str, database: str | None) -> None:
+           lang: str, database: str | None, require_complete: bool) -> None:
     """Validate and write a submission in one transaction, or write nothing."""
+    _ingest(file, submitted_by, reason, accept_revisions, threshold, lang, database,
+            require_complete)
+
+
+@db.command("import")
+@click.argument("file", type=click.Path())
+@click.option("--submitted-by", default="history import", show_default=True,
+              help="Who compiled the history.")
+@click.option("--reason", default="import of earlier years", show_default=True)
+@click.option("--accept-revisions", is_flag=True, help="Accept revisions above the threshold.")
+@click.option("--threshold", default=0.2, show_default=True)
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh")
+@_DB_OPTION
+@_COMPLETE
+@_friendly_errors
+def import_(file: str, submitted_by: str, reason: str, accept_revisions: bool, threshold: float,
+            lang: str, database: str | None, require_complete: bool) -> None:
+    """Import a multi-year history in long format (CSV/XLSX with the template's columns).
+
+    Any years of the plan period, any units' indicators in one file; the same
+    checks as ``ingest`` and one transaction.
+    """
+    _ingest(file, submitted_by, reason, accept_revisions, threshold, lang, database,
+            require_complete)
+
+
+def _ingest(file: str, submitted_by: str, reason: str, accept_revisions: bool, threshold: float,
+            lang: str, database: str | None, require_complete: bool) -> None:
     from ..store.submissions import ingest_submission
 
     result = ingest_submission(file, submitted_by, reason, database, accept_revisions,
-                               threshold)
+                               threshold, require_complete=require_complete)
+    _show_gaps(result.report, lang)
     if result.status == "rejected":
         _show_problems(result.report, lang)
         click.echo(f"Rejected: nothing written / 未写入: {len(result.report.problems)} problem(s)",

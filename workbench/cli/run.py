@@ -9,6 +9,24 @@ import click
 from ._main import main
 from ._util import friendly_errors as _friendly_errors
 
+_P = ("-p", "--parameter")
+
+
+class _PairCommand(click.Command):
+    """Takes ``-p NAME VALUE`` and ``-p NAME=VALUE`` alike (run and batch share one syntax)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        out, i = [], 0
+        while i < len(args):
+            item = args[i]
+            if item in _P and i + 2 < len(args) and "=" not in args[i + 1]:
+                out += [item, f"{args[i + 1]}={args[i + 2]}"]  # NAME VALUE -> NAME=VALUE
+                i += 3
+                continue
+            out.append(item)
+            i += 1
+        return super().parse_args(ctx, out)
+
 
 @main.command("notebooks")
 def notebooks_() -> None:
@@ -32,23 +50,25 @@ def params(notebook: str) -> None:
         click.echo(f"{spec.name:<{width}}  {spec.type_name:<10} {spec.default!r:<24} {spec.help}")
 
 
-@main.command()
+@main.command(cls=_PairCommand)
 @click.argument("notebook")
-@click.option("-p", "--parameter", "pairs", multiple=True, nargs=2,
-              metavar="NAME VALUE", help="A parameter value (repeatable).")
+@click.option("-p", "--parameter", "pairs", multiple=True,
+              metavar="NAME VALUE|NAME=VALUE", help="A parameter value (repeatable).")
 @click.option("-f", "--parameters-file", type=click.Path(dir_okay=False),
               help="YAML file of parameter values; -p values win.")
 @click.option("--progress/--no-progress", default=True, help="Show cell progress.")
 @_friendly_errors
-def run(notebook: str, pairs: tuple[tuple[str, str], ...], parameters_file: str | None,
+def run(notebook: str, pairs: tuple[str, ...], parameters_file: str | None,
         progress: bool) -> None:
     """Run NOTEBOOK with papermill into outputs/NOTEBOOK/RUN-ID/."""
-    from ..execution.params import read_parameter_file, validate_parameters
+    from ..execution.params import read_parameter_file, split_pair, validate_parameters
     from ..execution.runner import run_notebook
 
     values = read_parameter_file(parameters_file) if parameters_file else {}
-    typed = validate_parameters(notebook, values)  # values from YAML are already typed
-    typed.update(validate_parameters(notebook, dict(pairs), from_cli=True))
+    typed = validate_parameters(notebook, values, check_data=False)  # YAML: already typed
+    typed.update(validate_parameters(notebook, dict(map(split_pair, pairs)), from_cli=True,
+                                     check_data=False))
+    validate_parameters(notebook, typed)  # files, columns, regions: all values known
     result = run_notebook(notebook, typed, progress=progress)
     click.echo(f"{result.status}: {result.run_dir}")
     if result.run_dir.joinpath("report.html").exists():
@@ -68,12 +88,12 @@ def _pairs(items: tuple[str, ...], option: str) -> dict[str, object]:
     return parsed
 
 
-@main.command()
+@main.command(cls=_PairCommand)
 @click.argument("plan", required=False, type=click.Path(dir_okay=False))
 @click.option("--notebook", help="Shorthand: one notebook instead of a plan file.")
 @click.option("--each", multiple=True, metavar="NAME=VALUES",
               help="Shorthand: one run per value (comma-separated, or 'all').")
-@click.option("-p", "--parameter", "fixed", multiple=True, metavar="NAME=VALUE",
+@click.option("-p", "--parameter", "fixed", multiple=True, metavar="NAME VALUE|NAME=VALUE",
               help="Shorthand: a parameter for every run.")
 @click.option("-j", "--jobs", type=int, default=None, help="Runs at a time (default: cores).")
 @click.option("--force", is_flag=True, help="Rerun cached runs too.")

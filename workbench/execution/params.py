@@ -24,19 +24,19 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import tokenize
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import nbformat
-
 from ..foundation import config
 from ..foundation.errors import ParameterError, WorkbenchError, choices_text
 
 __all__ = ["ParameterSpec", "notebook_parameters", "validate_parameters", "resolve_notebook",
-           "list_notebooks", "parse_cli_value", "SEMANTIC_PARAMETERS"]
+           "list_notebooks", "parse_cli_value", "SEMANTIC_PARAMETERS", "check_runs",
+           "coerce_values", "split_pair"]
 
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list,
           "list[str]": list, "list[int]": list, "dict": dict}
@@ -78,12 +78,16 @@ def resolve_notebook(notebook: str | Path) -> Path:
 def notebook_parameters(notebook: str | Path) -> dict[str, ParameterSpec]:
     """Parameters declared in the notebook's cell tagged ``parameters``."""
     path = resolve_notebook(notebook)
-    nb = nbformat.read(path, as_version=4)
-    cells = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    # plain JSON, not nbformat: its schema validator costs seconds of start-up, and the
+    # parameter checks must refuse a bad value within a few seconds (exit code 2)
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cells = [c for c in nb.get("cells", [])
+             if "parameters" in c.get("metadata", {}).get("tags", [])]
     if not cells:
         raise WorkbenchError(f"{path.name} has no cell tagged 'parameters'",
                              f"{path.name} 没有标记为 parameters 的单元格")
-    return _parse_cell(cells[0].source)
+    source = cells[0].get("source", "")
+    return _parse_cell("".join(source) if isinstance(source, list) else source)
 
 
 def _parse_cell(source: str) -> dict[str, ParameterSpec]:
@@ -161,8 +165,8 @@ def _indicator_codes() -> list[str]:
 
 
 def _region_codes() -> list[str]:
-    from ..foundation.regions import load_regions
-    return load_regions().codes
+    from ._inputs import _region_table  # the user's database's regions where there is one
+    return [str(c) for c in _region_table().index]
 
 
 def _domains() -> list[str]:
@@ -202,7 +206,7 @@ def _check_semantics(name: str, value: Any) -> None:
 
 
 def validate_parameters(notebook: str | Path, values: Mapping[str, Any],
-                        from_cli: bool = False) -> dict[str, Any]:
+                        from_cli: bool = False, check_data: bool = True) -> dict[str, Any]:
     """Check parameter values against the notebook; return them typed.
 
     Parameters
@@ -211,6 +215,9 @@ def validate_parameters(notebook: str | Path, values: Mapping[str, Any],
         Notebook name or path.
     values : mapping
         Parameter values; strings when ``from_cli`` (converted to the declared type).
+    check_data : bool
+        Also check the files, columns, groups and region levels the values point at
+        (:mod:`workbench.execution._inputs`), with the defaults filled in.
 
     Raises
     ------
@@ -231,7 +238,66 @@ def validate_parameters(notebook: str | Path, values: Mapping[str, Any],
         value = parse_cli_value(spec, value) if from_cli and isinstance(value, str) else value
         typed[name] = _check_type(spec, value)
         _check_semantics(name, typed[name])
+    if check_data:
+        from ._inputs import check_inputs
+
+        check_inputs(Path(str(notebook)).stem,
+                     {**{n: s.default for n, s in specs.items()}, **typed})
     return typed
+
+
+def check_runs(runs: list[tuple[str | Path, Mapping[str, Any]]]) -> None:
+    """Check every run of a batch (notebook, typed parameters) before the first starts.
+
+    Raises the first :class:`ParameterError`, naming the run.
+    """
+    for notebook, values in runs:
+        try:
+            validate_parameters(notebook, values)
+        except ParameterError as err:
+            where = f"{Path(str(notebook)).stem} {dict(values)}"
+            raise ParameterError(f"{where}: {err.en}", f"{where}：{err.zh}") from err
+
+
+def split_pair(item: str | tuple[str, ...]) -> tuple[str, str]:
+    """``NAME=VALUE`` (one word) or ``(NAME, VALUE)`` (two words) as (name, value).
+
+    >>> split_pair("year=2026"), split_pair(("year", "2026"))
+    (('year', '2026'), ('year', '2026'))
+    """
+    if isinstance(item, tuple) and len(item) == 2:
+        return item[0], item[1]
+    text = item if isinstance(item, str) else "".join(item)
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise ParameterError(f"-p {text!r}: write NAME VALUE or NAME=VALUE",
+                             f"-p {text!r}：应写作 NAME VALUE 或 NAME=VALUE")
+    return name, value
+
+
+def coerce_values(notebook: str, namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """The notebook's parameters in ``namespace`` converted to their declared types.
+
+    Plain papermill guesses types (``-p region 210104`` arrives as an int, ``-p regions
+    210102,210103`` as one string); a notebook's first cell runs
+    ``globals().update(coerce_values("topic_report", globals()))`` to accept them.
+
+    >>> coerce_values("topic_report", {"region": 210104, "year": "2026"})["region"]
+    '210104'
+    """
+    out: dict[str, Any] = {}
+    for name, spec in notebook_parameters(notebook).items():
+        if name not in namespace:
+            continue
+        value = namespace[name]
+        if spec.type_name == "str" and not isinstance(value, str) and value is not None:
+            value = str(value)
+        elif spec.type_name.startswith("list") and not isinstance(value, list):
+            value = parse_cli_value(spec, str(value))
+        elif isinstance(value, str) and spec.type_name in ("int", "float", "bool"):
+            value = parse_cli_value(spec, value)
+        out[name] = value
+    return out
 
 
 def read_parameter_file(path: str | Path) -> dict[str, Any]:

@@ -39,6 +39,7 @@ from ..foundation import config
 from ..foundation.config import RUN_DIR_ENV
 from ..foundation.errors import ParameterError
 from ..foundation.files import file_sha256
+from ._inputs import input_files
 from .params import resolve_notebook, validate_parameters
 
 __all__ = ["RunResult", "run_notebook", "input_hashes", "package_versions", "file_sha256",
@@ -227,6 +228,7 @@ def _start_manifest(source: Path, typed: dict[str, Any], run_id: str, started: d
     versions = package_versions()
     notebook_sha = file_sha256(source)
     inputs = inputs if inputs is not None else input_hashes()
+    inputs = {**inputs, **{str(f): file_sha256(f) for f in input_files(typed)}}  # user files
     return {"notebook": source.stem, "run_id": run_id, "status": "running",
             "parameters": typed, "started": started.isoformat(), "host": socket.gethostname(),
             "notebook_sha256": notebook_sha, "inputs": inputs, "versions": versions,

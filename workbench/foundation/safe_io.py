@@ -140,20 +140,29 @@ def claim_folder(target: str | Path, unique: bool = False) -> tuple[Path, Path]:
     raise WorkbenchError(f"No free folder name next to {final}", f"{final} 旁没有可用的文件夹名")
 
 
-def write_csv(df: pd.DataFrame, path: str | Path, index: bool = False) -> Path:
-    """CSV (UTF-8 with BOM, for Excel) with formulas neutralised, created 0600."""
+def write_csv(df: pd.DataFrame, path: str | Path, index: bool = False,
+              comment: str | None = None) -> Path:
+    """CSV (UTF-8 with BOM, for Excel) with formulas neutralised, created 0600.
+
+    ``comment`` becomes a first line ``# comment`` (read back with ``comment="#"``): the
+    provenance line every export carries.
+    """
     p = Path(path)
     with open_private(p, "w") as fh:
+        if comment:
+            fh.write(f"# {' '.join(str(comment).split())}\n")
         neutralise(df).to_csv(fh, index=index)
     return p
 
 
 def write_xlsx_frame(df: pd.DataFrame, path: str | Path, sheet: str = "data",
                      index: bool = False, start_row: int = 0,
-                     decorate: Callable[[Any], None] | None = None) -> Path:
-    """One-sheet XLSX, every text cell stored as text (never a formula), created 0600.
+                     decorate: Callable[[Any], None] | None = None,
+                     source: str | None = None) -> Path:
+    """XLSX with the data sheet, every text cell stored as text (never a formula), created 0600.
 
-    ``decorate`` receives the openpyxl worksheet to add titles or formats.
+    ``decorate`` receives the openpyxl worksheet to add titles or formats; ``source`` (the
+    provenance line) goes into a second sheet named ``source``.
     """
     p = Path(path)
     with open_private(p, "wb") as fh, pd.ExcelWriter(fh, engine="openpyxl") as writer:
@@ -162,6 +171,10 @@ def write_xlsx_frame(df: pd.DataFrame, path: str | Path, sheet: str = "data",
         _force_text(ws)
         if decorate is not None:
             decorate(ws)
+        if source:
+            neutralise(pd.DataFrame({"source": [source]})).to_excel(
+                writer, sheet_name="source", index=False)
+            _force_text(writer.sheets["source"])
     return p
 
 

@@ -33,25 +33,14 @@ def _pick(pair: tuple[str, str], lang: str) -> str:
 
 
 def default_provenance(lang: str) -> str:
-    """Where the data come from: the store's provenance text when it has one.
-
-    The monitoring database may describe its own provenance (a function
-    ``provenance_text(lang)`` in :mod:`workbench.store`); until then the
-    demo database is named as synthetic.
-    """
+    """Where the data come from: the configured database's provenance line
+    (:mod:`workbench.store.provenance`: file, checksum, latest ingest; demo data marked)."""
     try:
-        from .. import store
+        from ..store.provenance import data_provenance
 
-        describe = getattr(store, "provenance_text", None)
-        if describe is not None:
-            return str(describe(lang))
-        from ..store.database import connect
-
-        with connect(read_only=True) as db:
-            synthetic = db.synthetic
+        return data_provenance().line(lang)
     except Exception:  # a title page never fails the report: say nothing then
         return ""
-    return label("text", "synthetic", lang) if synthetic else ""
 
 
 def _names(lang: str, region: str | None, domain: str | None) -> tuple[str, str]:

@@ -63,6 +63,12 @@ class Report:
     out_dir: Path | None = None
     tables: list[str] = field(default_factory=list)
     figures: list[str] = field(default_factory=list)
+    # what the report rests on (workbench.store.provenance.Provenance list); read by title pages
+    provenance: list = field(default_factory=list)
+
+    def provenance_line(self) -> str:
+        """The data line every exported table carries ("" when no source was given)."""
+        return "; ".join(p.line(self.lang) for p in self.provenance)
 
     def table(self, df: pd.DataFrame, name: str, title: str | None = None,
               notes: list[str] | None = None, translate: bool = True,
@@ -94,8 +100,9 @@ class Report:
         if self.out_dir is not None:
             folder = self.out_dir / "tables"
             folder.mkdir(parents=True, exist_ok=True)
-            write_csv(shown, folder / f"{name}.csv")
-            write_xlsx(shown, folder / f"{name}.xlsx", title=title, notes=notes)
+            write_csv(shown, folder / f"{name}.csv", comment=self.provenance_line())
+            write_xlsx(shown, folder / f"{name}.xlsx", title=title,
+                       notes=[*(notes or []), *filter(None, [self.provenance_line()])])
             self.tables.append(name)
         if display:
             block = _table_block(shown, name, title, notes, source, self.lang,
@@ -131,6 +138,8 @@ class Report:
         """
         from ._cover import cover_meta
 
+        if provenance is None and self.provenance:  # what start() was told the data are
+            provenance = self.provenance_line()
         meta = cover_meta(self.lang, title=title, kind=kind, region=region, year=year,
                           evaluation=evaluation, domain=domain, provenance=provenance)
         _emit({"kind": "cover", "meta": meta}, meta["title"])
@@ -156,7 +165,8 @@ class Report:
         return f"<p><b>Report</b> ({self.lang}) — {where}</p>"
 
 
-def start(lang: str = "zh", save_to: str | Path | None = None) -> Report:
+def start(lang: str = "zh", save_to: str | Path | None = None,
+          provenance: object = None) -> Report:
     """Start a notebook's report: apply the figure theme and decide where files go.
 
     Parameters
@@ -164,11 +174,35 @@ def start(lang: str = "zh", save_to: str | Path | None = None) -> Report:
     lang : {"zh", "en"}
     save_to : path, optional
         Save tables and figures here even when not run by ``workbench run``.
+    provenance : Provenance or list of Provenance, optional
+        What the report is made from (:mod:`workbench.store.provenance`): shown
+        first, written on every exported table and to ``provenance.json``.
     """
     check_lang(lang)
     set_theme()
     target = save_to or os.environ.get(RUN_DIR_ENV)
-    return Report(lang=lang, out_dir=Path(target) if target else None)
+    sources = [] if provenance is None else \
+        list(provenance) if isinstance(provenance, list | tuple) else [provenance]
+    report = Report(lang=lang, out_dir=Path(target) if target else None, provenance=sources)
+    if sources:
+        _announce(report)
+    return report
+
+
+def _announce(report: Report) -> None:
+    """Show the data line first, and keep it in the run folder for the manifest and title."""
+    import json
+
+    if report.out_dir is not None:
+        report.out_dir.mkdir(parents=True, exist_ok=True)
+        (report.out_dir / "provenance.json").write_text(json.dumps(
+            [p.as_dict() for p in report.provenance], ensure_ascii=False, indent=1),
+            encoding="utf-8")
+    try:
+        from IPython.display import Markdown, display
+    except ImportError:
+        return
+    display(Markdown(f"**{report.provenance_line()}**"))
 
 
 def _disclosure_control(df: pd.DataFrame, counts: str | None, frequency: bool | None, lang: str,

@@ -45,8 +45,9 @@ from .validation import (
     check_observations,
 )
 
-__all__ = ["Database", "connect", "create_database", "validate_observations", "WriteSummary",
-           "KEY_COLUMNS", "OBSERVATION_COLUMNS", "DIMENSION_VALUES", "SOURCES", "SCHEMA_VERSION"]
+__all__ = ["Database", "connect", "create_database", "init_database", "validate_observations",
+           "WriteSummary", "KEY_COLUMNS", "OBSERVATION_COLUMNS", "DIMENSION_VALUES", "SOURCES",
+           "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = "1"
 
@@ -525,3 +526,30 @@ def create_database(path: str | Path, catalogue: Catalogue, regions: Regions,
     con.executemany("INSERT INTO meta VALUES (?, ?)", list(entries.items()))
     con.execute("INSERT INTO meta VALUES ('created_at', CAST(now() AS VARCHAR))")
     return Database(con, p, read_only=False)
+
+
+def init_database(path: str | Path, catalogue: str | Path | None = None,
+                  regions: str | Path | None = None) -> Path:
+    """Create an empty monitoring database for one's own data.
+
+    The catalogue and regions are the shipped ones or the user's own CSVs,
+    validated on load (every problem listed).  Refuses an existing file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "own.duckdb"
+    >>> init_database(target).name
+    'own.duckdb'
+    >>> with connect(target) as db:
+    ...     db.synthetic, len(db.observations())
+    (False, 0)
+    """
+    from ..foundation.catalogue import load_catalogue
+    from ..foundation.regions import load_regions
+
+    cat, reg = load_catalogue(catalogue), load_regions(regions)
+    meta = {"catalogue_source": Path(catalogue).name if catalogue else "shipped",
+            "regions_source": Path(regions).name if regions else "shipped"}
+    with create_database(path, cat, reg, meta=meta) as db:
+        return db.path

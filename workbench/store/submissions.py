@@ -27,6 +27,7 @@ Examples
 
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -57,6 +58,7 @@ from ._submission_template import (
     write_template,
 )
 from .database import Database, connect
+from .provenance import Provenance, database_provenance
 from .validation import (
     DIMENSION_VALUES,
     KEY_COLUMNS,
@@ -82,6 +84,8 @@ class CheckReport:
     problems: pd.DataFrame
     not_reported: int = 0
     revisions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # required breakdowns left out: data gaps, written anyway unless require_complete
+    warnings: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def ok(self) -> bool:
@@ -99,16 +103,23 @@ class CheckReport:
 
     def __repr__(self) -> str:
         state = "OK" if self.ok else f"{len(self.problems)} problem(s)"
+        gaps = f", {len(self.warnings)} missing breakdown(s)" if len(self.warnings) else ""
         return (f"<CheckReport {self.source}: {state}; {len(self.rows):,} rows to write, "
-                f"{self.not_reported:,} left blank>")
+                f"{self.not_reported:,} left blank{gaps}>")
 
     def _repr_html_(self) -> str:
         return f"<p>{self.__repr__()[1:-1]}</p>" + self.table("zh").head(50).to_html(index=False)
 
 
 def check_submission(path: str | Path, catalogue: Catalogue | None = None,
-                     regions: Regions | None = None) -> CheckReport:
-    """Read and check a submission; nothing is written anywhere."""
+                     regions: Regions | None = None,
+                     require_complete: bool = False) -> CheckReport:
+    """Read and check a submission; nothing is written anywhere.
+
+    Required breakdowns left out (common in a district's first year) are
+    listed in ``warnings`` and become data gaps; with ``require_complete``
+    they are problems and the file is refused.
+    """
     catalogue = catalogue or load_catalogue()
     regions = regions or load_regions()
     try:
@@ -127,10 +138,11 @@ def check_submission(path: str | Path, catalogue: Catalogue | None = None,
         "row": reported["_row"].reindex(found["index"]).to_numpy(),
         "column": found["column"], "value": found["value"],
         "reason_en": found["reason_en"], "reason_zh": found["reason_zh"]})
-    problems = pd.concat([problems, _missing_breakdowns(frame, unreported, catalogue, regions)],
-                         ignore_index=True)
+    gaps = _missing_breakdowns(frame, unreported, catalogue, regions)
+    if require_complete:
+        problems, gaps = pd.concat([problems, gaps], ignore_index=True), gaps.iloc[:0]
     return CheckReport(str(path), reported.drop(columns=["_sheet", "_row"]), problems,
-                       int(unreported.sum()))
+                       int(unreported.sum()), warnings=gaps.reset_index(drop=True))
 
 
 def _missing_breakdowns(frame: pd.DataFrame, unreported: pd.Series, catalogue: Catalogue,
@@ -214,7 +226,8 @@ class IngestResult:
 
 def ingest_submission(path: str | Path, submitted_by: str, reason: str = "",
                       database: str | Path | None = None, accept_revisions: bool = False,
-                      threshold: float = REVISION_THRESHOLD, wait: float = 30.0) -> IngestResult:
+                      threshold: float = REVISION_THRESHOLD, wait: float = 30.0,
+                      require_complete: bool = False) -> IngestResult:
     """Check a submission and write it in one transaction, or write nothing.
 
     Changed values become new revisions (who, when, why, which file); values
@@ -225,7 +238,7 @@ def ingest_submission(path: str | Path, submitted_by: str, reason: str = "",
 
     with connect(database, wait=wait) as reader:  # waits for a writer too
         catalogue, regions = reader.catalogue(), reader.regions()
-    report = check_submission(path, catalogue, regions)
+    report = check_submission(path, catalogue, regions, require_complete)
     if not report.ok:
         return IngestResult("rejected", report)
     rows = coerce_observations(report.rows)
@@ -318,22 +331,26 @@ def export_observations(fmt: str, out_dir: str | Path | None = None,
                         database: str | Path | None = None) -> Path:
     """Write a clean extract of the current observations with a data dictionary.
 
-    Files: ``observations.<fmt>``, ``data_dictionary.csv`` and
-    ``indicators.csv`` (the catalogue), in a folder that appears only when
-    complete.
+    Files: ``observations.<fmt>``, ``data_dictionary.csv``,
+    ``indicators.csv`` (the catalogue) and ``provenance.json``, in a folder
+    that appears only when complete.  The CSV opens with the data line
+    (``#`` comment: database, checksum, latest ingest, demo or not); the
+    XLSX carries it on a ``source`` sheet.
     """
     if fmt not in EXPORT_FORMATS:
         raise WorkbenchError(f"Unknown export format {fmt!r}; valid: "
                              f"{choices_text(EXPORT_FORMATS)}",
                              f"未知导出格式 {fmt!r}；可选：{choices_text(EXPORT_FORMATS)}")
+
     with connect(database) as db:
         obs = db.observations(breakdown=None)
         catalogue = db.catalogue().table.reset_index(drop=True)
+        source = database_provenance(db.path)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     target = Path(out_dir) if out_dir else config.paths().outputs / "exports" / stamp
     work, target = claim_folder(target, unique=out_dir is None)
     try:
-        _write_export(obs, catalogue, fmt, work)
+        _write_export(obs, catalogue, fmt, work, source)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -341,18 +358,23 @@ def export_observations(fmt: str, out_dir: str | Path | None = None,
     return target
 
 
-def _write_export(obs: pd.DataFrame, catalogue: pd.DataFrame, fmt: str, work: Path) -> None:
-    """The files of an extract, each created 0600, text that could run as a formula neutralised."""
+def _write_export(obs: pd.DataFrame, catalogue: pd.DataFrame, fmt: str, work: Path,
+                  source: Provenance) -> None:
+    """The files of an extract, each created 0600, text that could run as a formula neutralised,
+    each data file carrying the provenance line (demo exports say they are demo)."""
+    line = f"{source.line('zh')} / {source.line('en')}"
     if fmt == "parquet":
         with open_private(work / "observations.parquet") as fh:
             obs.to_parquet(fh, index=False)
     elif fmt == "csv":
-        write_csv(obs, work / "observations.csv")
+        write_csv(obs, work / "observations.csv", comment=line)  # read with comment="#"
     else:
         if len(obs) > 1_048_575:
             raise WorkbenchError("Too many rows for one XLSX sheet; export as parquet or csv",
                                  "行数超过 XLSX 上限，请导出为 parquet 或 csv")
-        write_xlsx_frame(obs, work / "observations.xlsx", sheet="observations")
+        write_xlsx_frame(obs, work / "observations.xlsx", sheet="observations", source=line)
     write_csv(pd.DataFrame(_DICTIONARY, columns=["column", "name_zh", "description"]),
               work / "data_dictionary.csv")
     write_csv(catalogue, work / "indicators.csv")
+    with open_private(work / "provenance.json", "w") as fh:
+        fh.write(json.dumps(source.as_dict(), ensure_ascii=False))

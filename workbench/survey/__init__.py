@@ -52,11 +52,22 @@ from ._report import (
     weight_diagnostics,
     weight_plot,
 )
+from ._sources import load_survey_file, survey_columns
+from ._spec import (
+    DesignSpec,
+    apply_weighting,
+    check_spec_columns,
+    label_estimates,
+    read_spec,
+    spec_from_parameters,
+)
 from ._tests import STATISTICS as CHISQ_STATISTICS
 
 __all__ = [
     "SurveyDesign", "sample_size", "read_survey", "SurveyFile", "flag_unreliable",
     "forest_plot", "LONELY_PSU", "REPLICATE_TYPES", "IDENTIFIER_COLUMNS", "survey_data",
     "weight_diagnostics", "domain_estimates", "difference_tests", "survey_margins",
-    "weight_plot", "CALFUNS", "CIPROP_METHODS", "CHISQ_STATISTICS",
+    "weight_plot", "CALFUNS", "CIPROP_METHODS", "CHISQ_STATISTICS", "DesignSpec", "read_spec",
+    "spec_from_parameters", "check_spec_columns", "apply_weighting", "label_estimates",
+    "load_survey_file", "survey_columns",
 ]

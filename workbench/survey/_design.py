@@ -176,6 +176,13 @@ class SurveyDesign(EstimatorsMixin, WeightingMixin):
             w *= (st.popsize / st.n_units)[st.unit_stratum[st.unit]]
         return w
 
+    @classmethod
+    def from_spec(cls, data: pd.DataFrame, spec, weighted: bool = True) -> SurveyDesign:
+        """Build from a YAML design file (or DesignSpec); see :mod:`workbench.survey._spec`."""
+        from ._spec import design_from_spec
+
+        return design_from_spec(cls, data, spec, weighted)
+
     def _copy(self, **changes) -> SurveyDesign:
         new = copy.copy(self)
         for k, v in changes.items():
