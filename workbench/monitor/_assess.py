@@ -14,7 +14,8 @@ from ._labels import (
     METHODS,
     _check_choice,
 )
-from ._progress import _assess_arrays
+from ._measures import NO_TARGET_RULES
+from ._measures import assess_arrays as _assess_arrays
 
 
 # -- many series from the database ---------------------------------------------------------------
@@ -62,14 +63,16 @@ def _targets(cat: Catalogue, codes: pd.Index, target_year: int) -> pd.DataFrame:
 
 
 def assess(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025, target_year: int = 2030,
-           method: str = "opensdg") -> pd.DataFrame:
+           method: str = "opensdg", no_target: str = "opensdg",
+           within_one_point: bool = False) -> pd.DataFrame:
     """Assess every series (indicator x region x breakdown) in ``obs`` up to ``year``.
 
     Indicators with a ``<=``/``>=`` target use ``method``; those without a target use
     Open SDG's no-target method (natural limit = the top of the unit's range when higher is
     better); binary ones (``==``) are achieved or not.  When an indicator has no target for
     ``target_year`` the other year's target is used (``target_year`` column says which).
-    Percentages are projected on the logit scale.
+    Percentages are projected on the logit scale.  ``no_target`` and ``within_one_point``
+    are the UNSD options of :func:`workbench.monitor.assess_progress`.
 
     Returns
     -------
@@ -89,6 +92,7 @@ def assess(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025, target_yea
     """
     _check_choice("method", method, METHODS)
     _check_choice("target_year", target_year, (2025, 2030))
+    _check_choice("no_target", no_target, NO_TARGET_RULES)
     catalogue.check_codes(obs["indicator"].unique())
     wide = _wide(obs, year)
     out = wide.index.to_frame(index=False)
@@ -105,7 +109,8 @@ def assess(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025, target_yea
         out["n_points"].to_numpy(), target, op.astype(object),
         np.maximum(t["target_year"].to_numpy(), out["latest_year"].to_numpy()), method,
         (t["unit"] == "percent").to_numpy(), np.zeros(len(out)),
-        np.full(len(out), 100.0), t["limit"].to_numpy(float))
+        np.full(len(out), 100.0), t["limit"].to_numpy(float), no_target, within_one_point,
+        (t["unit"] == "percent").to_numpy())
     status = np.where(binary, np.where(core.achieved(out["latest_value"], "==", t["target"]) == 1,
                                        "target_achieved", "not_achieved"), res["status"])
     out = out.assign(

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from ..foundation.errors import WorkbenchError, choices_text
 from ..foundation.i18n import DIMENSIONS, check_lang
 
-METHODS = ("opensdg", "unsd")
+METHODS = ("opensdg", "unsd", "escap")
 SCALES = ("ratio", "logit")
 TREND_METHODS = ("linear", "theilsen")
 EVALUATIONS = {"annual": 2030, "midterm": 2025, "final": 2030}
