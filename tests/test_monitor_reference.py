@@ -222,3 +222,37 @@ def test_assess_unsd_indicator_without_target_is_assessed():
                                 "deterioration", "insufficient_data", "not_computable"}
     os_ = assess(obs[obs["indicator"].isin(no_target)], cat, method="opensdg")
     assert a["status"].tolist() == os_["status"].tolist()
+
+
+def test_achieved_now_but_projected_to_miss_is_not_plain_achieved():
+    from workbench.catalogue import load_catalogue
+    from workbench.monitor import assess, format_status
+
+    cat = load_catalogue()
+    code = cat.table.index[(cat.table["target_2030_op"] == "<=")
+                           & (cat.table["unit"] != "percent")][0]
+    tgt = float(cat.table.loc[code, "target_2030"])
+    obs = pd.DataFrame({"indicator": code, "region": "210102", "sex": "total",
+                        "age_group": "total", "residence": "total", "hukou": "total",
+                        "year": [2020, 2025], "value": [0.5 * tgt, 0.9 * tgt]})
+    a = assess(obs, cat, 2025, 2030)
+    assert a["status"].iloc[0] == "achieved_projected_miss" and a["group"].iloc[0] == "achieved"
+    assert a["projected"].iloc[0] > tgt
+    table = format_status(a, cat, pd.Series({"210102": "Heping"}), "en")
+    assert table["Status"].iloc[0] == "achieved now but projected to miss"
+    steady = assess(obs.assign(value=[0.9 * tgt, 0.5 * tgt]), cat, 2025, 2030)
+    assert steady["status"].iloc[0] == "target_achieved"
+
+
+def test_trend_chart_respects_the_report_year():
+    from workbench.catalogue import load_catalogue
+    from workbench.monitor import trend_to_target_chart
+
+    cat = load_catalogue()
+    code = cat.table.index[cat.table["target_2030_op"] == "<="][0]
+    s = pd.Series({2019: 9.0, 2020: 8.5, 2021: 8.0, 2022: 7.9, 2023: 7.0, 2024: 30.0})
+    fig = trend_to_target_chart(s, cat[code], "en", year=2023)
+    observed = fig.axes[0].lines[0]
+    assert list(observed.get_xdata()) == [2019, 2020, 2021, 2022, 2023]
+    projected = fig.axes[0].lines[1]
+    assert min(projected.get_xdata()) == 2019 and 2024 in list(projected.get_xdata())

@@ -71,7 +71,10 @@ def assess(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025, target_yea
     Open SDG's no-target method (natural limit = the top of the unit's range when higher is
     better); binary ones (``==``) are achieved or not.  When an indicator has no target for
     ``target_year`` the other year's target is used (``target_year`` column says which).
-    Percentages are projected on the logit scale.  ``no_target`` and ``within_one_point``
+    Percentages are projected on the logit scale.  A series whose latest value meets the
+    target but whose projection to the target year does not is
+    ``achieved_projected_miss`` ("achieved now but projected to miss", group
+    ``achieved``).  ``no_target`` and ``within_one_point``
     are the UNSD options of :func:`workbench.monitor.assess_progress`.
 
     Returns
@@ -122,6 +125,10 @@ def assess(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025, target_yea
         projected=np.where(binary, np.nan, res["projected"]),
         note=np.where(binary, "", res["note"]), domain=t["domain"].to_numpy(),
         responsible_unit=t["responsible_unit"].to_numpy())
+    # met now, but the projection to the target year misses: not plain "achieved"
+    at_risk = (out["status"] == "target_achieved") & numeric & (core.achieved(
+        out["projected"], op.astype(object), target) == 0)
+    out.loc[at_risk, "status"] = "achieved_projected_miss"
     out["group"] = out["status"].map(_GROUP_OF).fillna("no_data")
     # sdg-build's no-target score decides between improving and worsening
     no_target = ~numeric & ~binary

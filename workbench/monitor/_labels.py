@@ -15,8 +15,11 @@ KEYS = ["indicator", "region", *DIMENSIONS]
 # Traffic-light groups shared by both methods (keys of plots.STATUS_COLORS).
 STATUS_GROUPS = ("achieved", "on_track", "needs_acceleration", "off_track", "deteriorating",
                  "not_assessable", "no_data")
+# "achieved now but projected to miss": the latest value meets the target, the projection
+# to the target year does not; counted as achieved, never shown as plain "achieved"
+_ACHIEVED = ("target_achieved", "achieved_projected_miss")
 _GROUP_OF = {
-    "target_achieved": "achieved", "substantial_progress": "on_track", "on_track": "on_track",
+    "target_achieved": "achieved", "achieved_projected_miss": "achieved", "substantial_progress": "on_track", "on_track": "on_track",
     "moderate_progress": "needs_acceleration", "fair_progress": "needs_acceleration",
     "limited_progress": "off_track", "not_achieved": "off_track",
     "deterioration": "deteriorating", "insufficient_data": "not_assessable",
@@ -24,6 +27,8 @@ _GROUP_OF = {
 }
 _LABELS = {
     "target_achieved": ("已达标", "target achieved"),
+    "achieved_projected_miss": ("当前已达标，预计到期未达标",
+                                "achieved now but projected to miss"),
     "substantial_progress": ("进展显著", "substantial progress"),
     "moderate_progress": ("进展一般", "moderate progress"),
     "limited_progress": ("进展有限", "limited progress"),
