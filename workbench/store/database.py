@@ -35,6 +35,7 @@ from ..foundation.catalogue import Catalogue
 from ..foundation.errors import ValidationError, WorkbenchError, choices_text
 from ..foundation.i18n import DIMENSIONS
 from ..foundation.regions import Regions
+from .register import ensure_register_tables
 from .validation import (
     DIMENSION_VALUES,
     KEY_COLUMNS,
@@ -460,6 +461,7 @@ def create_database(path: str | Path, catalogue: Catalogue, regions: Regions,
     p.parent.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect(str(p))
     con.execute(_SCHEMA)
+    ensure_register_tables(con)
     con.register("catalogue_frame", catalogue.table.reset_index(drop=True))
     con.register("region_frame", regions.table.reset_index(drop=True))
     con.execute("CREATE TABLE indicators AS SELECT * FROM catalogue_frame")
