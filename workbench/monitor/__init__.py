@@ -40,7 +40,7 @@ __all__ = [
     "format_status", "format_warnings", "format_districts", "format_gaps", "warning_counts",
     "totals", "build_register", "register_status", "register_counts", "format_register",
     "resolved_by_domain", "REGISTER_STATES", "METHODS", "SCALES", "EVALUATIONS",
-    "STATUS_GROUPS", "WARNING_KINDS", "KEYS", "TREND_METHODS",
+    "STATUS_GROUPS", "WARNING_KINDS", "KEYS", "TREND_METHODS", "forecast", "FORECAST_METHODS",
 ]
 
 from ._assess import assess
@@ -60,6 +60,7 @@ from ._formatting import (
     format_warnings,
     warning_counts,
 )
+from ._forecast import FORECAST_METHODS, forecast
 from ._labels import (
     EVALUATIONS,
     KEYS,

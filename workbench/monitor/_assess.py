@@ -14,6 +14,7 @@ from ._labels import (
     METHODS,
     _check_choice,
 )
+from ._forecast import p_target_arrays
 from ._measures import NO_TARGET_RULES
 from ._measures import assess_arrays as _assess_arrays
 
@@ -82,7 +83,10 @@ def assess(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025, target_yea
     DataFrame
         One row per series: keys, ``n_points, base_year, base_value, latest_year,
         latest_value, target_op, target, target_prov, target_year, ratio, status, score,
-        projected, group, note, domain, responsible_unit``.
+        projected, group, note, domain, responsible_unit, p_target``: ``p_target`` is
+        the predictive probability that the series meets its target in the target year
+        (log-linear or logit-linear trend with its prediction distribution, see
+        :func:`workbench.monitor.forecast`; NaN with fewer than 3 years).
 
     Examples
     --------
@@ -129,6 +133,9 @@ def assess(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025, target_yea
     at_risk = (out["status"] == "target_achieved") & numeric & (core.achieved(
         out["projected"], op.astype(object), target) == 0)
     out.loc[at_risk, "status"] = "achieved_projected_miss"
+    out["p_target"] = p_target_arrays(
+        wide.to_numpy(float), wide.columns.to_numpy(int), target.astype(float),
+        op.astype(object), t["target_year"].to_numpy(float), (t["unit"] == "percent").to_numpy())
     out["group"] = out["status"].map(_GROUP_OF).fillna("no_data")
     # sdg-build's no-target score decides between improving and worsening
     no_target = ~numeric & ~binary

@@ -54,6 +54,8 @@ def format_status(assessment: pd.DataFrame, catalogue: Catalogue, names: pd.Seri
         ("进展比" if zh else "Ratio"): a["ratio"].round(3).to_numpy(),
         ("得分" if zh else "Score"): a["score"].round(2).to_numpy(),
         ("预计值" if zh else "Projected"): a["projected"].round(2).to_numpy(),
+        ("达标概率" if zh else "P(meet target)"): (a["p_target"].round(2).to_numpy()
+                                                   if "p_target" in a else np.nan),
         ("说明" if zh else "Note"): a["note"].to_numpy(),
     })
 
