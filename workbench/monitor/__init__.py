@@ -53,6 +53,7 @@ from ._evaluation import (
     select_regions,
     totals,
 )
+from ._forecast import FORECAST_METHODS, forecast
 from ._formatting import (
     format_districts,
     format_gaps,
@@ -60,7 +61,6 @@ from ._formatting import (
     format_warnings,
     warning_counts,
 )
-from ._forecast import FORECAST_METHODS, forecast
 from ._labels import (
     EVALUATIONS,
     KEYS,

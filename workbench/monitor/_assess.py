@@ -8,13 +8,13 @@ import pandas as pd
 from ..foundation.catalogue import UNIT_RANGE, Catalogue
 from ..foundation.errors import WorkbenchError
 from . import _core as core
+from ._forecast import p_target_arrays
 from ._labels import (
     _GROUP_OF,
     KEYS,
     METHODS,
     _check_choice,
 )
-from ._forecast import p_target_arrays
 from ._measures import NO_TARGET_RULES
 from ._measures import assess_arrays as _assess_arrays
 

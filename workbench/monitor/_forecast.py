@@ -115,8 +115,8 @@ def forecast(values: pd.Series | dict, target_year: int = 2030, method: str = "a
     DataFrame
         ``year, fit, lower, upper`` for the forecast years; ``attrs`` hold ``method`` (the
         model used), ``backtest`` (with ``method="auto"``: mean absolute one-step errors of
-        each candidate, the basis of the choice) and ``p_target``, the probability that the ``target_year`` value
-        meets ``target`` (NaN without a target).
+        each candidate, the basis of the choice) and ``p_target``, the probability that the
+        ``target_year`` value meets ``target`` (NaN without a target).
 
     Examples
     --------
@@ -138,7 +138,8 @@ def forecast(values: pd.Series | dict, target_year: int = 2030, method: str = "a
     s, _ = _clean_series(values)
     if len(s) < 3:
         raise WorkbenchError(f"a forecast with a prediction interval needs at least 3 years, "
-                             f"got {len(s)}", f"带预测区间的预测至少需要 3 个年份，现有 {len(s)} 个")
+                             f"got {len(s)}",
+                             f"带预测区间的预测至少需要 3 个年份，现有 {len(s)} 个")
     x, y = s.index.to_numpy(float), s.to_numpy(float)
     if target_year <= x[-1]:
         raise WorkbenchError(f"target_year {target_year} is not after the latest year "
