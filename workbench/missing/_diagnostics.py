@@ -162,7 +162,7 @@ class RubinPool:
         return self.qbar - half, self.qbar + half
 
     def to_frame(self) -> pd.DataFrame:
-        cols = ["qbar", "ubar", "b", "t", "df", "riv", "lambda_", "fmi"]
+        cols = ["qbar", "ubar", "b", "t", "df", "riv", "fmi"]
         return pd.DataFrame({c: np.atleast_1d(getattr(self, c)) for c in cols})
 
     def _repr_html_(self) -> str:

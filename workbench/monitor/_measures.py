@@ -9,7 +9,10 @@ Decisions where the references are silent or disagree with each other (each one 
   movement away from it is deterioration, score -5).  One deliberate difference: sdg-build
   replaces a base value of 0 by 0.001, which makes the growth rate depend on the unit
   (0 -> 5 per 1,000 and 0 -> 0.5 per 100 would differ); here a zero base is
-  ``not_computable`` with the reason in ``note``.
+  ``not_computable`` with the reason in ``note``.  Likewise a target of 0 for a negative
+  series (sdg-build's 0.001 then has the other sign, and its growth rate is defined only
+  when the target year is one year after the base) is ``not_computable``; and where
+  sdg-build reports ``not_available`` (a ratio of 0/0) the status is ``not_computable``.
 * UNSD: a series whose base already met the target and whose latest value no longer does
   is ``deterioration`` (UNSD's X would be a ratio of two negative numbers, i.e. "on track").
   Without a target the UNSD path uses Open SDG's no-target method (``no_target="opensdg"``,
@@ -85,6 +88,9 @@ def _raw(by, bv, cy, cv, n, target, op, ty, method, logit, lo, hi, limit, no_tar
             status = np.where(has_target, status, status_os)
             ratio = np.where(has_target, ratio, ratio_os)
     score = core.opensdg_score(ratio_os, hit, has_target, coeff, high, med, low)
+    # 0 / 0: the value sits (to rounding) on a target equal to the base without meeting it
+    zero = (problem == "") & (hit != 1) & np.isnan(ratio)
+    problem = np.where(zero, "no growth and no required growth: progress ratio 0/0", problem)
     bad = problem != ""
     fallback = logit & ~in_bounds & ~bad
     problem = np.where(fallback, "a value is on a bound of the logit scale: projected with the "
