@@ -19,9 +19,9 @@ from workbench.demo import (
     SURVEY_COLUMNS,
     SYNTHETIC_NOTE,
     DemoData,
-    _id_check_digit,
     generate_demo,
 )
+from workbench.store.demo._survey import _id_check_digit
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE_CSV = ROOT / "data" / "catalogue" / "indicators.csv"

@@ -248,7 +248,7 @@ def test_achieved_now_but_projected_to_miss_is_not_plain_achieved():
     assert a["status"].iloc[0] == "achieved_projected_miss" and a["group"].iloc[0] == "achieved"
     assert a["projected"].iloc[0] > tgt
     table = format_status(a, cat, pd.Series({"210102": "Heping"}), "en")
-    assert table["Status"].iloc[0] == "achieved now but projected to miss"
+    assert table["Status"].iloc[0] == "achieved now, projected to miss"
     steady = assess(obs.assign(value=[0.9 * tgt, 0.5 * tgt]), cat, 2025, 2030)
     assert steady["status"].iloc[0] == "target_achieved"
 

@@ -107,9 +107,80 @@ def test_weighting_levels(df):
 
 
 def test_replicate_and_sample_size_choices(df):
-    with pytest.raises(WorkbenchError, match="choose one of JK1, bootstrap"):
-        SurveyDesign(df, weights="w", replicate_weights=["w"], replicate_type="BRR")
+    with pytest.raises(WorkbenchError, match="choose one of JK1, JKn, BRR, Fay, bootstrap, other"):
+        SurveyDesign(df, weights="w", replicate_weights=["w"], replicate_type="JK3")
     with pytest.raises(WorkbenchError, match="exactly one of moe= or cv="):
         sample_size()
     with pytest.raises(WorkbenchError, match="response_rate=1.5"):
         sample_size(moe=0.05, response_rate=1.5)
+
+
+# ---- issue 15: bad input is a clear error or a documented NaN, never a crash ----------------
+@pytest.mark.parametrize("bad", [np.inf, -np.inf])
+def test_infinite_weights_are_refused(df, bad):
+    df.loc[2, "w"] = bad
+    with pytest.raises(WorkbenchError, match=r"(?s)Weights column 'w' has 1 missing, infinite.*"
+                                             r"rows \[2\].*权重列 'w'"):
+        SurveyDesign(df, strata="s", psu="psu", weights="w")
+
+
+def test_by_column_missing_for_a_whole_subset(df):
+    df.loc[df["s"] == "a", "g"] = None
+    d = SurveyDesign(df, strata="s", psu="psu", weights="w").subset(df["s"] == "a")
+    with pytest.raises(WorkbenchError, match="by column 'g' has only missing values among"):
+        d.mean("y", by="g", na_rm=True)
+    with pytest.raises(WorkbenchError, match="by column 'g' has only missing values among"):
+        d.quantile("y", by="g", na_rm=True)
+
+
+def test_empty_domain_is_nan_not_zero(df):
+    d = SurveyDesign(df, strata="s", psu="psu", weights="w")
+    out = d.subset(np.zeros(len(df), bool)).mean("y").iloc[0]
+    assert out["n"] == 0
+    assert np.isnan(out["estimate"]) and np.isnan(out["se"])  # not an SE of 0
+    tot = d.subset(np.zeros(len(df), bool)).total("y").iloc[0]
+    assert np.isnan(tot["se"])
+    with pytest.raises(WorkbenchError, match="No rows to split by"):
+        d.subset(np.zeros(len(df), bool)).mean("y", by="g")
+
+
+def test_replicate_weights_with_nan_or_bad_scale(df):
+    df["r1"], df["r2"] = df["w"] * 1.1, df["w"] * 0.9
+    df.loc[4, "r2"] = np.nan
+    with pytest.raises(WorkbenchError, match=r"(?s)Replicate weight column 'r2' has 1 missing.*"
+                                             r"rows \[4\].*复制权重列 'r2'"):
+        SurveyDesign(df, weights="w", replicate_weights=["r1", "r2"], replicate_type="JK1")
+    df.loc[4, "r2"] = 1.8
+    with pytest.raises(WorkbenchError, match=r"scale=-1.0 must be positive"):
+        SurveyDesign(df, weights="w", replicate_weights=["r1", "r2"], replicate_type="JK1",
+                     scale=-1.0)
+    with pytest.raises(WorkbenchError, match="replicate_type='JKn' needs rscales="):
+        SurveyDesign(df, weights="w", replicate_weights=["r1", "r2"], replicate_type="JKn")
+    with pytest.raises(WorkbenchError, match="rscales has length 3"):
+        SurveyDesign(df, weights="w", replicate_weights=["r1", "r2"], replicate_type="JK1",
+                     rscales=[1, 1, 1])
+
+
+def test_replicate_nan_estimate_is_dropped_with_a_warning(df):
+    # a replicate that deletes the only PSU of a domain has no estimate there (R drops it)
+    d = SurveyDesign(df, strata="s", psu="psu", weights="w").to_replicate("JKn")
+    with pytest.warns(UserWarning, match="replicates gave NaN results and were discarded"):
+        out = d.subset(df["psu"] == 1).mean("y")
+    assert out["n"].item() == 2 and np.isfinite(out["se"].item())
+
+
+def test_weighting_choices(df):
+    d = SurveyDesign(df, strata="s", psu="psu", weights="w")
+    with pytest.raises(WorkbenchError, match="calfun='probit'; choose one of linear, raking"):
+        d.calibrate({"s": pd.Series({"a": 10, "b": 10})}, calfun="probit")
+    with pytest.raises(WorkbenchError, match="logit' needs finite bounds"):
+        d.calibrate({"s": pd.Series({"a": 10, "b": 10})}, calfun="logit")
+    with pytest.raises(WorkbenchError, match=r"bounds=\(1.2, 2\) must satisfy lower < 1"):
+        d.calibrate({"s": pd.Series({"a": 10, "b": 10})}, bounds=(1.2, 2))
+    with pytest.raises(WorkbenchError, match="deff='yes'; choose False, True or 'replace'"):
+        d.mean("y", deff="yes")
+    with pytest.raises(WorkbenchError, match="statistic='G'; choose one of F, Chisq, Wald"):
+        d.chisq("g", "s", statistic="G")
+    with pytest.raises(WorkbenchError, match="BRR/Fay need exactly 2 PSUs per stratum"):
+        SurveyDesign(df.assign(psu=range(8)), strata="s", psu="psu", weights="w"
+                     ).to_replicate("BRR")

@@ -1,4 +1,6 @@
-"""Entry point of one batch run in its own process: ``python -m workbench.execution._batch_worker SPEC``.
+"""Entry point of one batch run in its own process.
+
+``python -m workbench.execution._batch_worker SPEC``
 
 Exit code 0 when the run completed, 1 when it failed (its manifest says why).
 """

@@ -5,7 +5,7 @@ parameters (no kernel starts on a bad value), executes the notebook with
 papermill in a fresh kernel and writes ``outputs/<notebook>/<run-id>/``:
 
 - ``<notebook>.ipynb`` the executed notebook (kept also when a cell fails),
-- ``report.html`` the report with code hidden,
+- ``report.html``, ``report.docx``, ``report.pdf`` the report (no code) in three formats,
 - ``tables/`` (CSV and XLSX) and ``figures/`` (PNG) published by the notebook,
 - ``manifest.json`` with parameters, input hashes, versions, times, status.
 
@@ -256,10 +256,16 @@ def publish_run(work: Path, final: Path) -> None:
 
 
 def _export_report(executed: Path, work: Path, manifest: dict[str, Any]) -> None:
+    """The report in its three formats (HTML, Word, PDF), from the executed notebook."""
+    from ..reporting.render import render_formats
+
     try:
-        export_html(executed, work / "report.html")
+        failed = render_formats(executed, work, manifest["parameters"].get("lang"))
     except Exception as err:  # a report that cannot be rendered is a failed run
-        manifest.update(status="failed", error=f"HTML export: {type(err).__name__}: {err}")
+        failed = {"report": f"{type(err).__name__}: {err}"}
+    if failed:
+        manifest.update(status="failed", error="Report export: " + "; ".join(
+            f"{fmt}: {why}" for fmt, why in failed.items()))
 
 
 def remove_partial_runs(notebook: str | None = None) -> int:

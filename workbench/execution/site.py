@@ -2,7 +2,7 @@
 
 A static page with relative links, so it works opened from disk without a
 server.  Runs are grouped by notebook (report type), newest first, with
-their status, parameters and links to the HTML report, the executed
+their status, parameters and links to the report (HTML, Word, PDF), the executed
 notebook, tables and figures.
 
 Examples
@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..foundation import config
+
 __all__ = ["collect_runs", "write_index"]
 
 _STATUS_ZH = {"completed": "完成", "failed": "失败", "running": "运行中"}
@@ -53,6 +54,9 @@ def _links(run: pd.Series) -> str:
     links = []
     if "report.html" in run["outputs"]:
         links.append(f"<a class='report' href='{path}/report.html'>报告 Report</a>")
+    links += [f"<a class='{fmt}' href='{path}/report.{fmt}'>{word}</a>"  # issue 14 formats
+              for fmt, word in (("docx", "Word"), ("pdf", "PDF"))
+              if f"report.{fmt}" in run["outputs"]]
     links += [f"<a href='{path}/{html.escape(o)}'>{html.escape(Path(o).name)}</a>"
               for o in run["outputs"] if o.endswith((".ipynb", ".csv", ".xlsx", ".png"))]
     links.append(f"<a href='{path}/manifest.json'>manifest</a>")

@@ -16,7 +16,7 @@ Progress is measured the way statistical offices measure SDG progress:
 
 For bounded percentages ``scale="logit"`` projects on the logit scale so a
 rate never passes 100 %.  The arithmetic is written by hand (vectorised in
-``_monitor_core``) because no maintained Python library implements these
+``workbench.monitor._core``) because no maintained Python library implements these
 methods; trend fits use ``scipy.stats.linregress`` / ``theilslopes`` and
 exact Poisson/binomial intervals come from ``scipy.stats``.
 
@@ -38,9 +38,10 @@ __all__ = [
     "evaluation_summary", "latest_by_region", "data_gaps", "status_heatmap",
     "trend_to_target_chart", "status_label", "evaluation_target_year", "select_regions",
     "format_status", "format_warnings", "format_districts", "format_gaps", "warning_counts",
-    "totals", "build_register", "register_status", "register_counts", "format_register",
-    "resolved_by_domain", "REGISTER_STATES", "METHODS", "SCALES", "EVALUATIONS",
-    "STATUS_GROUPS", "WARNING_KINDS", "KEYS", "TREND_METHODS", "forecast", "FORECAST_METHODS",
+    "totals", "projected_to_miss", "build_register", "register_status", "register_counts",
+    "format_register", "resolved_by_domain", "REGISTER_STATES", "METHODS", "SCALES",
+    "EVALUATIONS", "STATUS_GROUPS", "WARNING_KINDS", "KEYS", "TREND_METHODS", "forecast",
+    "FORECAST_METHODS",
 ]
 
 from ._assess import assess
@@ -59,6 +60,7 @@ from ._formatting import (
     format_gaps,
     format_status,
     format_warnings,
+    projected_to_miss,
     warning_counts,
 )
 from ._labels import (

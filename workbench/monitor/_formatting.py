@@ -34,6 +34,41 @@ def _target_text(frame: pd.DataFrame) -> pd.Series:
     return text.where(frame["target_op"].fillna("") != "", "—")
 
 
+def projected_to_miss(status: pd.DataFrame) -> pd.Series:
+    """True where the latest value meets the target but the projection to the target year
+    does not ("achieved now but projected to miss the target").
+
+    >>> f = pd.DataFrame({"group": ["achieved", "achieved"], "target_op": "<=",
+    ...                   "target": 6.0, "projected": [4.9, 13.99]})
+    >>> projected_to_miss(f).tolist()
+    [False, True]
+    """
+    op, target, projected = status["target_op"], status["target"], status["projected"]
+    miss = np.where(op.eq("<="), projected > target, np.where(op.eq(">="), projected < target,
+                                                                 False))
+    return pd.Series(miss, index=status.index) & status["group"].eq("achieved")
+
+
+# the notes of the progress assessment (monitor._progress), for a Chinese report
+_NOTES_ZH = {
+    "fewer than two years with a value": "有数值的年份少于两年",
+    "the base value is 0: growth rate undefined": "基期值为 0，无法计算增长率",
+    "the values change sign: growth rate undefined": "数值正负号改变，无法计算增长率",
+    "target and base value have opposite signs: growth rate undefined":
+        "目标值与基期值符号相反，无法计算增长率",
+    "the target equals the base value: required growth is 0": "目标值等于基期值，所需增长率为 0",
+    "a value is on a bound of the logit scale: projected with the CAGR":
+        "数值位于 logit 尺度边界，按年均增长率外推",
+    "no growth and no required growth: progress ratio 0/0": "无增长且所需增长为 0，进展比为 0/0",
+}
+_PROJECTED_MISS = ("已达标，但预计到期未达标", "achieved now, projected to miss")
+
+
+def _status_text(a: pd.DataFrame, lang: str) -> pd.Series:
+    text = a["status"].map(lambda v: status_label(v, lang))
+    return text.where(~projected_to_miss(a), _PROJECTED_MISS[0 if lang == "zh" else 1])
+
+
 def format_status(assessment: pd.DataFrame, catalogue: Catalogue, names: pd.Series,
                   lang: str = "zh") -> pd.DataFrame:
     """A readable status table (one row per series) from :func:`assess`, in ``lang``."""
@@ -50,13 +85,13 @@ def format_status(assessment: pd.DataFrame, catalogue: Catalogue, names: pd.Seri
         col["value"]: a["latest_value"].round(2).to_numpy(),
         ("目标" if zh else "Target"): (_target_text(a) + " (" + a["target_year"].astype(str)
                                        + ")").to_numpy(),
-        ("状态" if zh else "Status"): a["status"].map(lambda v: status_label(v, lang)).to_numpy(),
+        ("状态" if zh else "Status"): _status_text(a, lang).to_numpy(),
         ("进展比" if zh else "Ratio"): a["ratio"].round(3).to_numpy(),
         ("得分" if zh else "Score"): a["score"].round(2).to_numpy(),
         ("预计值" if zh else "Projected"): a["projected"].round(2).to_numpy(),
         ("达标概率" if zh else "P(meet target)"): (a["p_target"].round(2).to_numpy()
                                                    if "p_target" in a else np.nan),
-        ("说明" if zh else "Note"): a["note"].to_numpy(),
+        ("说明" if zh else "Note"): (a["note"].replace(_NOTES_ZH) if zh else a["note"]).to_numpy(),
     })
 
 

@@ -28,8 +28,7 @@ _GROUP_OF = {
 }
 _LABELS = {
     "target_achieved": ("已达标", "target achieved"),
-    "achieved_projected_miss": ("当前已达标，预计到期未达标",
-                                "achieved now but projected to miss"),
+    "achieved_projected_miss": ("已达标，但预计到期未达标", "achieved now, projected to miss"),
     "substantial_progress": ("进展显著", "substantial progress"),
     "moderate_progress": ("进展一般", "moderate progress"),
     "limited_progress": ("进展有限", "limited progress"),

@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ..foundation import config
+
 __all__ = ["min_cell_size", "suppress_frequencies", "control_estimates", "derivable_cells",
            "SuppressedTable", "MARK", "CV_LIMIT", "TOTAL_LABELS", "footnotes"]
 

@@ -60,7 +60,9 @@ class Report:
     def table(self, df: pd.DataFrame, name: str, title: str | None = None,
               notes: list[str] | None = None, translate: bool = True,
               display: bool = True, counts: str | None = None,
-              frequency: bool = False) -> None:
+              frequency: bool = False, *, source: str | None = None,
+              units: dict[str, str] | None = None, decimals: dict[str, int] | None = None,
+              percent: list[str] | tuple[str, ...] = ()) -> None:
         """Publish a table: show it, and save CSV (UTF-8 with BOM) and formatted XLSX.
 
         Every table passes through disclosure control first
@@ -70,7 +72,11 @@ class Report:
         ``frequency=True`` the cells are counts of children and get primary
         and secondary suppression.  Columns holding identifiers are refused.
         Column names found in the label dictionary are translated to
-        ``lang`` when ``translate`` is true.
+        ``lang`` when ``translate`` is true.  The CSV keeps full precision;
+        the report shows the table formatted (:func:`format_table`: units,
+        decimals by indicator, "—" for missing, no index) with ``title`` as its
+        caption, ``notes`` and ``source`` below it; ``units``, ``decimals`` and
+        ``percent`` (proportions shown as %) are by column name as published.
         """
         _check_name(name)
         df, notes = _disclosure_control(df, counts, frequency, self.lang, notes)
@@ -82,16 +88,53 @@ class Report:
             write_xlsx(shown, folder / f"{name}.xlsx", title=title, notes=notes)
             self.tables.append(name)
         if display:
-            _display(shown, title, notes)
+            block = _table_block(shown, name, title, notes, source, self.lang,
+                                 _rename(units, self.lang, translate),
+                                 _rename(decimals, self.lang, translate),
+                                 list(_rename(dict.fromkeys(percent), self.lang, translate)))
+            _show(block, self.lang)
 
-    def figure(self, fig: object, name: str) -> None:
-        """Publish a matplotlib figure as PNG (the figure stays open for display)."""
+    def figure(self, fig: object, name: str, caption: str | None = None) -> None:
+        """Publish a matplotlib figure as PNG, numbered and captioned in the report.
+
+        The figure is shown once (as the report's figure) and closed, so the
+        notebook does not display it a second time.  Without ``caption`` the
+        figure's own title, or else the section heading, is the caption.
+        """
         _check_name(name)
+        png = _png(fig)
         if self.out_dir is not None:
             folder = self.out_dir / "figures"
             folder.mkdir(parents=True, exist_ok=True)
-            fig.savefig(folder / f"{name}.png")
+            (folder / f"{name}.png").write_bytes(png)
             self.figures.append(name)
+        _show_figure(fig, png, name, caption)
+
+    def cover(self, title: str | None = None, *, kind: str = "", region: str | None = None,
+              year: int | None = None, evaluation: str | None = None,
+              domain: str | None = None, provenance: str | None = None) -> None:
+        """Set the title page: title, region, year, evaluation type, data provenance.
+
+        Without ``title`` one is built from the parts in the report's language
+        (see :func:`workbench.reporting._cover.cover_meta`).
+        """
+        from ._cover import cover_meta
+
+        meta = cover_meta(self.lang, title=title, kind=kind, region=region, year=year,
+                          evaluation=evaluation, domain=domain, provenance=provenance)
+        _emit({"kind": "cover", "meta": meta}, meta["title"])
+
+    def summary(self, status: pd.DataFrame, catalogue: object, **inputs: object) -> None:
+        """Publish the written summary built from a status table (``monitor.assess``).
+
+        ``inputs`` are passed on to :func:`workbench.reporting._summary.build_summary`
+        (``domains``, ``warnings``, ``latest``, ``names``); the report shows the
+        summary right after the title page, and :func:`check_summary` recomputes it.
+        """
+        from ._summary import build_summary
+
+        block = build_summary(status, catalogue, self.lang, **inputs)
+        _emit(block, "\n".join(block["sentences"]))
 
     def __repr__(self) -> str:
         where = str(self.out_dir) if self.out_dir else "not saving (interactive)"
@@ -151,16 +194,83 @@ def _check_name(name: str) -> None:
             f"输出名称 {name!r} 只能包含字母、数字、下划线或连字符")
 
 
-def _display(df: pd.DataFrame, title: str | None, notes: list[str] | None) -> None:
+def _rename(mapping: dict | None, lang: str, translate: bool) -> dict:
+    """Column options given by published name follow the header translation."""
+    if not mapping:
+        return {}
+    return {(label("column", k, lang) if translate else k): v for k, v in mapping.items()}
+
+
+def _table_block(shown: pd.DataFrame, name: str, title: str | None, notes: list[str] | None,
+                 source: str | None, lang: str, units: dict, decimals: dict,
+                 percent: list) -> dict:
+    from ..foundation.catalogue import load_catalogue
+    from ._format import format_table
+
+    table = format_table(shown, lang, load_catalogue(), units=units, decimals=decimals,
+                         percent=percent)
+    if not table["rows"]:
+        table["empty"] = "无。" if lang == "zh" else "None."
+    table["notes"] = [*(notes or []), *table["notes"]]
+    return {"kind": "table", "name": name, "caption": title or "", "source": source or "",
+            **table}
+
+
+def _emit(block: dict, text: str, extra: dict | None = None) -> None:
+    """Display a report block: its JSON for the renderers, text and HTML for people."""
     try:
-        from IPython.display import Markdown, display
+        from IPython.display import display
     except ImportError:  # plain Python: nothing to show
         return
-    if title:
-        display(Markdown(f"**{title}**"))
-    display(df)
-    if notes:
-        display(Markdown("\n".join(f"- {n}" for n in notes)))
+    from ._document import MIME
+    from ._html import block_html
+
+    bundle = {MIME: block, "text/plain": text, **(extra or {})}
+    if block["kind"] != "figure":  # a figure shows as its image
+        bundle["text/html"] = block_html(_head(block))
+    display(bundle, raw=True)
+
+
+_SHOWN_ROWS = 40  # rows a notebook shows; the report and the XLSX have them all
+
+
+def _head(block: dict) -> dict:
+    """A long table shortened for the notebook's own display (it keeps the JSON whole)."""
+    rows = block.get("rows")
+    if block["kind"] != "table" or len(rows) <= _SHOWN_ROWS:
+        return block
+    more = len(rows) - _SHOWN_ROWS
+    return {**block, "rows": rows[:_SHOWN_ROWS],
+            "notes": [f"… {more} more rows in the report and the XLSX / "
+                      f"另有 {more} 行见报告与 XLSX", *block.get("notes", [])]}
+
+
+def _show(block: dict, lang: str) -> None:
+    from ._html import table_text
+
+    _emit(block, table_text(block, lang))
+
+
+def _png(fig: object) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")  # rendered once: the file and the report share it
+    return buffer.getvalue()
+
+
+def _show_figure(fig: object, png: bytes, name: str, caption: str | None) -> None:
+    import base64
+
+    import matplotlib.pyplot as plt
+
+    if caption is None:
+        suptitle = getattr(fig, "_suptitle", None)
+        titles = [ax.get_title() for ax in fig.get_axes() if ax.get_title()]
+        caption = suptitle.get_text() if suptitle is not None else (titles[0] if titles else "")
+    _emit({"kind": "figure", "name": name, "caption": caption}, f"[figure {name}] {caption}",
+          {"image/png": base64.b64encode(png).decode("ascii")})
+    plt.close(fig)  # shown once, as the report's figure
 
 
 def write_xlsx(df: pd.DataFrame, path: Path, title: str | None = None,

@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ._extras import flag_unreliable, read_survey
 from ..foundation.errors import WorkbenchError
+from ._extras import flag_unreliable
+from ._io import read_survey
 
 IDENTIFIER_COLUMNS = ("child_id", "name", "id_number", "guardian_phone")
 

@@ -43,24 +43,60 @@ class Calibration:
     kind: str                     # "ps", "rake" or "greg"
     codes: list = field(default_factory=list)     # ps: [codes]; rake: [codes per margin]
     weights: list = field(default_factory=list)   # weights after each step
+    old: np.ndarray | None = None  # ps: weights before (R centres at their weighted mean)
     x: np.ndarray | None = None   # greg: model matrix
     w0: np.ndarray | None = None  # greg: weights before calibration
 
 
 def factorize(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, pd.Index]:
-    """Integer codes of the combinations of ``columns`` (no missing values allowed)."""
+    """Integer codes of the combinations of ``columns`` (sorted levels, no missing values)."""
     if len(columns) == 1:
-        codes, uniques = pd.factorize(frame[columns[0]], sort=True)
-        return codes.astype(np.int64), pd.Index(uniques)
+        return factorize_values(frame[columns[0]])
     mi = pd.MultiIndex.from_frame(frame[columns])
     codes, uniques = pd.factorize(mi, sort=True)
     return codes.astype(np.int64), pd.Index(uniques)
 
 
+def factorize_values(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Sorted codes of one column; integer ids in a compact range avoid hashing.
+
+    ``pd.factorize`` hashes every value (0.1 s per million rows); integer design columns
+    (strata, PSU and domain codes) are coded in O(n) by marking the values present.
+    """
+    values = np.asarray(s)
+    if values.dtype.kind in "iu" and len(values):
+        lo, hi = int(values.min()), int(values.max())
+        if hi - lo <= 4 * len(values) + 1024:
+            shifted = values - lo if lo else values
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[shifted] = True
+            remap = np.cumsum(present, dtype=np.int64) - 1
+            labels = np.flatnonzero(present) + lo
+            return remap[shifted], pd.Index(labels.astype(values.dtype))
+    codes, uniques = pd.factorize(values if isinstance(s, np.ndarray) else s, sort=True)
+    return codes.astype(np.int64), pd.Index(uniques)
+
+
+def distinct(keys: np.ndarray, size: int) -> np.ndarray:
+    """Sorted distinct non-negative integer ``keys`` below ``size`` (O(n) when size is small)."""
+    if size <= 4 * len(keys) + 1024:
+        present = np.zeros(size, dtype=bool)
+        present[keys] = True
+        return np.flatnonzero(present)
+    return np.unique(keys)
+
+
+def crossprod(a: np.ndarray) -> np.ndarray:
+    """``a.T @ a`` for a narrow matrix without BLAS threads (which stall on a busy machine)."""
+    if a.shape[1] <= 64:
+        return np.einsum("ik,il->kl", a, a)
+    return a.T @ a
+
+
 def combine(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Codes of the pairs (a, b), dense 0..k-1."""
     key = a.astype(np.int64) * (int(b.max()) + 1 if len(b) else 1) + b
-    return pd.factorize(key, sort=True)[0].astype(np.int64)
+    return factorize_values(key)[0]
 
 
 def build_stage(unit: np.ndarray, stratum: np.ndarray, popsize_row: np.ndarray | None,
@@ -118,7 +154,7 @@ def check_lonely(stage: Stage, lonely_psu: str, number: int) -> None:
             f"{', '.join(bad)}。请设置 lonely_psu 为 {choices_text(LONELY[1:])} 之一。")
 
 
-def _group_sum(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+def group_sum(codes: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """Column sums of ``values`` (n x K) by ``codes`` -> (size x K), one bincount."""
     k = values.shape[1]
     flat = (codes[:, None] * k + np.arange(k)).ravel()
@@ -135,24 +171,25 @@ def unit_totals(stage: Stage, scores) -> np.ndarray:
         flat = stage.unit * k + np.maximum(col, 0)
         kept = np.where(col >= 0, values, 0.0)  # cheaper than boolean indexing three arrays
         return np.bincount(flat, weights=kept, minlength=n_units * k).reshape(n_units, k)
-    return _group_sum(stage.unit, scores, n_units)
+    return group_sum(stage.unit, scores, n_units)
 
 
 def stage_cov(stage: Stage, totals: np.ndarray, lonely_psu: str) -> np.ndarray:
     """One stage's contribution: sum over strata of (1-f) n/(n-1) x centred crossproducts."""
     h, n = stage.unit_stratum, stage.n_units
-    sums = _group_sum(h, totals, stage.n_strata)
+    sums = group_sum(h, totals, stage.n_strata)
     centred = totals - (sums / n[:, None])[h]
     f = np.where(np.isinf(stage.popsize), 1.0, 1 - n / np.where(np.isinf(stage.popsize), 1,
                                                                    stage.popsize))
     lonely = (n == 1) & (stage.popsize > 1)
     coef = stage.mult * f * np.where(n > 1, n / np.maximum(n - 1, 1), 0.0)
     if lonely.any() and lonely_psu == "adjust":
-        grand = totals.sum(axis=0) / len(totals)
-        centred = np.where(lonely[h][:, None], totals - grand, centred)
+        # R 4.1.1 (onestrat) leaves a lonely PSU's total uncentred: the same as centring at
+        # the grand mean for means (scores sum to zero), larger for totals
+        centred = np.where(lonely[h][:, None], totals, centred)
         coef = np.where(lonely, stage.mult * f, coef)
     scaled = centred * np.sqrt(coef[h])[:, None]
-    cov = scaled.T @ scaled
+    cov = crossprod(scaled)
     if lonely.any() and lonely_psu == "average":
         cov *= stage.n_strata / max(stage.n_strata - int(lonely.sum()), 1)
     return cov
@@ -163,7 +200,7 @@ def residualise(scores: np.ndarray, steps: list[Calibration]) -> np.ndarray:
     x = scores
     for step in steps:
         if step.kind == "ps":
-            x = x - _ave_times_w(x, step.codes[0], step.weights[0])
+            x = x - _ave_times_w(x, step.codes[0], step.weights[0], step.old)
         elif step.kind == "rake":
             for _ in range(10):
                 for codes, w in zip(step.codes, step.weights, strict=True):
@@ -179,12 +216,21 @@ def residualise(scores: np.ndarray, steps: list[Calibration]) -> np.ndarray:
     return x
 
 
-def _ave_times_w(x: np.ndarray, codes: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``psw * ave(x / psw, codes)`` as in R's postStratify variance (unweighted ave)."""
+def _ave_times_w(x: np.ndarray, codes: np.ndarray, w: np.ndarray,
+                 old: np.ndarray | None = None) -> np.ndarray:
+    """``psw * mean(x / psw)`` by cell, the mean weighted by ``old`` (R's svyrecvar).
+
+    Post-stratification weights the mean by the weights before post-stratifying (R's
+    ``rowsum(x * oldw / psw) / by(oldw)``, the GREG residual); R's raking margins use an
+    unweighted ``ave`` (``old=None``).
+    """
     k = int(codes.max()) + 1
     ratio = np.divide(x, w[:, None], out=np.zeros_like(x), where=w[:, None] != 0)
-    sums = _group_sum(codes, ratio, k)
-    counts = np.bincount(codes, minlength=k)[:, None]
+    if old is None:
+        sums, counts = group_sum(codes, ratio, k), np.bincount(codes, minlength=k)[:, None]
+    else:
+        sums = group_sum(codes, ratio * old[:, None], k)
+        counts = np.bincount(codes, old, minlength=k)[:, None]
     return w[:, None] * (sums / counts)[codes]
 
 

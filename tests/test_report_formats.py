@@ -1,0 +1,285 @@
+"""The report in three formats, read back as an official would open it (issue 14).
+
+Real runs of the topic report in Chinese and English (one kernel each, shared by the
+tests of this module); the DOCX is read with python-docx, the PDF with pypdf.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import nbformat
+import pandas as pd
+import pytest
+
+from workbench.reporting._document import MIME, from_notebook
+from workbench.reporting._summary import build_summary, check_summary
+from workbench.reporting.render import render_formats
+
+FORBIDDEN = ("NaN", "True", "False", "rows ×", "<NA>", "nan ", "inf")
+CJK = re.compile(r"[\u3400-\u9fff]+")
+PARAMS = {"domain": "health", "region": "210102", "year": 2025}
+
+
+@pytest.fixture(scope="module")
+def topic_runs(tmp_path_factory):
+    from workbench.runner import run_notebook
+
+    out = tmp_path_factory.mktemp("outputs")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("WORKBENCH_OUTPUTS", str(out))
+    try:
+        runs = {lang: run_notebook("topic_report", {**PARAMS, "lang": lang}) for lang in
+                ("zh", "en")}
+    finally:
+        mp.undo()
+    for run in runs.values():
+        assert run.ok, run.manifest.get("error")
+    return runs
+
+
+def _docx_text(path):
+    import docx
+
+    d = docx.Document(str(path))
+    cells = [c.text for t in d.tables for row in t.rows for c in row.cells]
+    return d, [p.text for p in d.paragraphs], cells
+
+
+def _pdf(path):
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(path))
+    return reader, [page.extract_text() for page in reader.pages]
+
+
+def _blocks(run, kind):
+    nb = nbformat.read(next(run.run_dir.glob("*.ipynb")), as_version=4)
+    return [o["data"][MIME] for c in nb.cells if c.cell_type == "code"
+            for o in c.get("outputs", []) if MIME in o.get("data", {})
+            and o["data"][MIME]["kind"] == kind]
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_run_writes_three_formats(topic_runs, lang):
+    folder = topic_runs[lang].run_dir
+    for fmt in ("html", "docx", "pdf"):
+        assert (folder / f"report.{fmt}").stat().st_size > 10_000, fmt
+        assert f"report.{fmt}" in topic_runs[lang].manifest["outputs"]
+
+
+def test_getting_started_runs_have_word_and_pdf(completed_run, zh_run):
+    for run in (completed_run, zh_run):
+        assert (run.run_dir / "report.docx").exists() and (run.run_dir / "report.pdf").exists()
+
+
+def test_docx_has_headings_toc_captioned_tables_with_units(topic_runs):
+    d, paragraphs, cells = _docx_text(topic_runs["zh"].run_dir / "report.docx")
+    styles = [p.style.name for p in d.paragraphs]
+    assert "Title" in styles and styles.count("Heading 1") >= 5
+    assert d.paragraphs[styles.index("Title")].text.startswith("和平区儿童发展健康领域专题报告")
+    xml = d.element.xml
+    assert 'TOC \\o "1-2"' in xml and "SEQ 表" in xml and "updateFields" in d.settings.element.xml
+    captions = [p.text for p in d.paragraphs if p.style.name == "Caption"]
+    assert any(c.startswith("表 1") and "目标进展" in c for c in captions)
+    first = d.tables[0].rows[0].cells
+    assert [c.text for c in first][:3] == ["代码", "名称", "单位"]
+    assert d.tables[0].rows[1].cells[2].text == "‰（每千活产）"
+    east_asian = d.styles["Normal"].element.rPr.rFonts.get(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}eastAsia")
+    assert east_asian == "宋体"
+    section = d.sections[0]
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
+    text = "\n".join(paragraphs + cells)
+    assert not [w for w in FORBIDDEN if w in text]
+
+
+def test_pdf_is_a4_numbered_with_chinese_title(topic_runs):
+    reader, pages = _pdf(topic_runs["zh"].run_dir / "report.pdf")
+    assert "和平区儿童发展健康领域专题报告" in pages[0].replace(" ", "")
+    for page in reader.pages:
+        assert (round(float(page.mediabox.width)), round(float(page.mediabox.height))) == \
+            (595, 842)
+    # the title page is unnumbered; page k of the body shows k on its own line
+    for number, text in enumerate(pages[1:], start=1):
+        assert str(number) in [line.strip() for line in text.splitlines()], number
+    fonts = {str(f.get("/BaseFont")) for page in reader.pages
+             for f in (page["/Resources"].get("/Font") or {}).values()}
+    assert any("NotoSansSC" in f for f in fonts)
+    assert not [w for w in FORBIDDEN if w in "\n".join(pages)]
+
+
+def test_zh_report_has_no_english_headers_or_words(topic_runs):
+    _, paragraphs, cells = _docx_text(topic_runs["zh"].run_dir / "report.docx")
+    for table in _blocks(topic_runs["zh"], "table"):
+        assert not [h for h in table["headers"] if re.search(r"[A-Za-z]{2,}", h)], table["name"]
+    # cells: codes (H01) and units aside, no English words
+    words = {w for c in cells for w in re.findall(r"[A-Za-z]{3,}", c)}
+    assert not words, words
+
+
+def test_en_report_has_chinese_only_in_bilingual_proper_names(topic_runs, catalogue):
+    _, paragraphs, cells = _docx_text(topic_runs["en"].run_dir / "report.docx")
+    allowed = {m for name in catalogue.table["name_en"] for m in CJK.findall(name)}
+    found = {m for text in paragraphs + cells for m in CJK.findall(text)}
+    assert found <= allowed, found - allowed
+    headings = [p.text for p in _docx_text(topic_runs["en"].run_dir / "report.docx")[0]
+                .paragraphs if p.style.name.startswith("Heading")]
+    assert "Status against the targets" in headings and "Summary" in headings
+
+
+def test_summary_counts_equal_the_published_status_table(topic_runs):
+    from workbench.monitor import STATUS_GROUPS, status_label
+    from workbench.monitor._labels import _GROUP_OF
+
+    run = topic_runs["zh"]
+    summary = _blocks(run, "summary")[0]
+    table = pd.read_csv(run.run_dir / "tables" / "health_210102_status.csv")
+    totals = table[table["分组"] == "合计"]
+    group_of = {status_label(s, "zh"): g for s, g in _GROUP_OF.items() if g in STATUS_GROUPS}
+    group_of["已达标，但预计到期未达标"] = "achieved_projected_miss"
+    counted = totals["状态"].map(group_of).value_counts()
+    facts = summary["facts"]["domains"]["health"]
+    without_data = 16 - totals["代码"].nunique()  # the domain has 16 indicators
+    assert facts["no_data"] == without_data
+    for group, n in counted.items():
+        assert facts[group] == n, group
+    assert facts["series"] == len(totals) + without_data
+    # every number the first sentence states is one of these counts
+    stated = [int(n) for n in re.findall(r"\d+", summary["sentences"][0])]
+    assert stated == [facts["series"], *[facts[g] for g in facts if g != "series" and facts[g]]]
+
+
+@pytest.fixture(scope="module")
+def health_status(catalogue):
+    from workbench import monitor
+    from workbench.database import connect
+
+    with connect() as db:
+        obs = db.observations(indicators=catalogue.in_domain("health").index.tolist(),
+                              breakdown=None)
+    local = obs[obs["region"] == "210102"]
+    return monitor.assess(local, catalogue, 2025, 2030)
+
+
+def test_summary_that_disagrees_with_the_status_table_fails(health_status, catalogue):
+    from workbench.errors import WorkbenchError
+
+    summary = build_summary(health_status, catalogue, "en", domains=["health"])
+    check_summary(summary, health_status, catalogue, domains=["health"])  # agrees: passes
+    wrong = {**summary, "facts": {"domains": {"health": {
+        **summary["facts"]["domains"]["health"], "achieved": 11}}}}
+    with pytest.raises(WorkbenchError, match="disagrees"):
+        check_summary(wrong, health_status, catalogue, domains=["health"])
+    edited = {**summary, "sentences": [summary["sentences"][0].replace("10", "11")]}
+    with pytest.raises(WorkbenchError, match="disagrees"):
+        check_summary(edited, health_status, catalogue, domains=["health"])
+    # a changed status table no longer matches the summary built before
+    changed = health_status.copy()
+    changed.loc[changed.index[0], "group"] = "off_track"
+    changed.loc[(changed[["sex", "age_group", "residence", "hukou"]] == "total").all(axis=1)
+                .idxmax(), "group"] = "deteriorating"
+    with pytest.raises(WorkbenchError):
+        check_summary(summary, changed, catalogue, domains=["health"])
+
+
+def test_achieved_now_but_projected_to_miss_is_said_apart(health_status, catalogue):
+    from workbench import monitor
+
+    shown = monitor.format_status(health_status, catalogue, pd.Series({"210102": "Heping"}),
+                                  "en")
+    miss = monitor.projected_to_miss(health_status).to_numpy()
+    assert miss.any()
+    assert set(shown.loc[miss, "Status"]) == {"achieved now, projected to miss"}
+    assert "target achieved" not in set(shown.loc[miss, "Status"])
+
+
+def test_export_rerenders_without_executing(topic_runs):
+    from click.testing import CliRunner
+
+    from workbench.cli import main
+
+    folder = topic_runs["en"].run_dir
+    notebook = next(folder.glob("*.ipynb"))
+    before = notebook.stat().st_mtime_ns
+    (folder / "report.docx").unlink()
+    result = CliRunner().invoke(main, ["export", str(folder), "--format", "docx"])
+    assert result.exit_code == 0, result.output
+    assert (folder / "report.docx").stat().st_size > 10_000
+    assert notebook.stat().st_mtime_ns == before
+    bad = CliRunner().invoke(main, ["export", str(folder / "nope")])
+    assert bad.exit_code == 2 and "No run folder" in bad.output
+
+
+def test_index_links_the_three_formats(topic_runs):
+    run = topic_runs["zh"].run_dir
+    page = (run.parents[1] / "index.html").read_text(encoding="utf-8")
+    for fmt in ("html", "docx", "pdf"):
+        assert f"{run.name}/report.{fmt}" in page
+
+
+def test_html_is_self_contained(topic_runs):
+    page = (topic_runs["zh"].run_dir / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in page and "mathjax" not in page.lower()
+    assert not re.search(r"(src|href)=['\"]https?:", page)
+    assert page.count("data:image/png;base64") >= 2
+
+
+@pytest.mark.browser
+def test_html_opens_offline_without_any_request(topic_runs, tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("headless Chromium is not installed (Debian package 'chromium')")
+    url = (topic_runs["en"].run_dir / "report.html").as_uri()
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium,
+                                    args=["--no-sandbox", "--disable-gpu"])
+        context = browser.new_context(offline=True)
+        page = context.new_page()
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(url)
+        page.wait_for_load_state("networkidle")
+        assert "Status against the targets" in page.inner_text("body")
+        sizes = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
+        browser.close()
+    assert [r for r in requests if not r.startswith(("file:", "data:"))] == []
+    assert sizes and min(sizes) > 100
+
+
+def test_failed_format_is_reported_not_hidden(topic_runs, tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    notebook = shutil.copy(next(topic_runs["en"].run_dir.glob("*.ipynb")), folder)
+    assert render_formats(notebook, folder, "en", ["html"]) == {}
+    from workbench.errors import WorkbenchError
+
+    with pytest.raises(WorkbenchError, match="odt"):
+        render_formats(notebook, folder, "en", ["odt"])
+
+
+def test_document_keeps_one_language_and_numbers_captions(topic_runs):
+    nb = nbformat.read(next(topic_runs["zh"].run_dir.glob("*.ipynb")), as_version=4)
+    doc = from_notebook(nb, "zh")
+    assert [b["label"] for b in doc.of_kind("table")][:2] == ["表 1", "表 2"]
+    assert [b["label"] for b in doc.of_kind("figure")][:1] == ["图 1"]
+    text = " ".join(b["text"] for b in doc.blocks if b["kind"] in ("heading", "paragraph"))
+    assert "Status against" not in text and "目标进展" in text
+    assert doc.meta["title"].startswith("和平区")
+
+
+@pytest.mark.slow
+def test_standard_report_set_writes_three_formats_for_every_run(outputs_dir):
+    from workbench.batch import expand_plan, load_plan, run_batch
+    from workbench.config import paths
+
+    runs = expand_plan(load_plan(paths().root / "notebooks" / "plans" / "standard.yaml"))
+    result = run_batch(runs, jobs=2, progress=False)
+    assert result.ok, result.table
+    for run in runs:
+        for fmt in ("html", "docx", "pdf"):
+            assert (run.folder / f"report.{fmt}").stat().st_size > 5_000, (run.run_id, fmt)
+        _, pages = _pdf(run.folder / "report.pdf")
+        assert not [w for w in ("NaN", "<NA>", "rows ×") if w in "\n".join(pages)], run.run_id

@@ -1,0 +1,157 @@
+"""The report as a PDF, typeset with Typst (the PyPI ``typst`` package ships the compiler).
+
+A4, a title page, a table of contents, page numbers, tables whose header row
+repeats when they break across pages, numbered captions, and the Noto Sans SC
+font bundled by ``pylopdf-fonts-zh-cn`` embedded as a subset, so Chinese text
+is selectable and searchable.  The document goes to Typst as JSON data read by
+the template below: no text of the report is ever parsed as Typst markup, so a
+``#`` or ``*`` in a table cell is just a character.
+
+Examples
+--------
+>>> from workbench.reporting._document import Document
+>>> doc = Document("zh", {"title": "测试"}, [{"kind": "heading", "level": 2, "text": "一"}])
+>>> render_pdf(doc)[:5]
+b'%PDF-'
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+__all__ = ["render_pdf", "TEMPLATE"]
+
+TEMPLATE = r"""
+#let doc = json("doc.json")
+#set document(title: doc.title)
+#set text(font: doc.fonts, size: 10pt, lang: doc.lang)
+#set par(leading: 0.75em, spacing: 1.1em)
+#set page(paper: "a4", margin: (x: 18mm, top: 20mm, bottom: 22mm))
+#show heading: set block(above: 1.4em, below: 0.8em)
+#show heading.where(level: 1): set text(size: 15pt, fill: rgb("#1f4e79"))
+#show heading.where(level: 2): set text(size: 12pt, fill: rgb("#1f4e79"))
+#show link: it => it
+
+#page(numbering: none)[
+  #v(5cm)
+  #block(width: 100%, stroke: (bottom: 2pt + rgb("#1f4e79")), inset: (bottom: 10pt))[
+    #text(size: 22pt, fill: rgb("#1f4e79"))[#doc.title]]
+  #v(1cm)
+  #grid(columns: (auto, 1fr), column-gutter: 14pt, row-gutter: 9pt,
+    ..doc.facts.map(f => (text(fill: luma(90))[#f.at(0)], [#f.at(1)])).flatten())
+]
+#set page(numbering: "1", number-align: center,
+  footer: context align(center, text(size: 9pt)[#counter(page).display("1")]))
+#counter(page).update(1)
+#outline(title: doc.toc, depth: 2, indent: 1.2em)
+#pagebreak()
+
+#let cell-size(n) = if n > 11 { 6.5pt } else if n > 7 { 7.5pt } else { 8.5pt }
+#let show-table(b) = {
+  let n = b.headers.len()
+  block(above: 1.2em, below: 0.4em, sticky: true,
+    text(size: 9.5pt, fill: rgb("#1f4e79"))[#b.label #b.caption])
+  set text(size: cell-size(n))
+  table(
+    columns: b.widths.map(w => if w == "auto" { auto } else { w * 1fr }),
+    align: b.align.map(a => if a == "r" { right } else { left }),
+    stroke: (x, y) => (bottom: if y == 0 { 0.8pt } else { 0.3pt + luma(200) },
+                       top: if y == 0 { 1.2pt } else { none }),
+    fill: (x, y) => if y == 0 { rgb("#e4edf6") },
+    inset: (x: 4pt, y: 3pt),
+    table.header(..b.headers.map(h => [#h])),
+    ..b.rows.flatten().map(c => [#c]),
+  )
+  if b.empty != none { par[#b.empty] }
+  set text(size: 8pt, fill: luma(60))
+  for note in b.notes { par(spacing: 0.4em)[#note] }
+  if b.source != "" { par(spacing: 0.4em)[#b.source] }
+  v(0.6em)
+}
+
+#for b in doc.blocks {
+  if b.kind == "heading" {
+    heading(level: calc.max(1, b.level - 1), outlined: b.level <= 3)[#b.text]
+  } else if b.kind == "paragraph" {
+    if b.level > 0 { list[#b.text] } else { par[#b.text] }
+  } else if b.kind == "summary" {
+    block(fill: rgb("#f3f7fb"), stroke: (left: 3pt + rgb("#1f4e79")), inset: 9pt,
+      width: 100%)[#for s in b.sentences { par[#s] }]
+  } else if b.kind == "table" {
+    show-table(b)
+  } else if b.kind == "figure" {
+    block(breakable: false, above: 1.2em)[
+      #text(size: 9.5pt, fill: rgb("#1f4e79"))[#b.label #b.caption]
+      #image(b.file, width: 100%)]
+  } else if b.kind == "error" {
+    par(text(fill: rgb("#b2182b"))[#b.text])
+  }
+}
+"""
+
+
+def _font_dirs() -> list[str]:
+    """The folder of the bundled Noto Sans SC (not via the plots module: seaborn is slow
+    to import and a PDF needs none of it)."""
+    try:
+        import pylopdf_fonts_zh_cn
+    except ImportError:
+        return []
+    return [str(Path(pylopdf_fonts_zh_cn.sans_path()).parent)]
+
+
+_SHORT = 14  # a column whose cells are all this short is sized to fit; longer ones share
+
+
+def _widths(block: dict[str, Any]) -> list[str | float]:
+    """``auto`` for short columns (never wrapped); long text columns share the rest of the
+    line in proportion to their typical (median) cell length, so a name gets more room
+    than a note that is mostly empty."""
+    import statistics
+
+    columns = list(zip(*block["rows"], strict=True))
+    if not columns:
+        return ["auto"] * len(block["headers"])
+    lengths = [[len(str(v)) for v in column] for column in columns]
+    widths: list[str | float] = [min(30.0, max(10.0, statistics.median(n))) if max(n) > _SHORT
+                                 else "auto"
+                                 for n in lengths]
+    return widths
+
+
+def _payload(doc: Any, folder: Path) -> dict[str, Any]:
+    blocks = []
+    for block in doc.blocks:
+        b = {k: v for k, v in block.items() if k != "png"}
+        if block["kind"] == "figure":
+            name = f"fig{block['number']}.png"
+            (folder / name).write_bytes(base64.b64decode(block.get("png", "")))
+            b["file"] = name
+        if block["kind"] == "table":
+            b.setdefault("empty", None)
+            b.setdefault("source", "")
+            b["widths"] = _widths(block)
+        blocks.append(b)
+    zh = doc.lang == "zh"
+    return {"title": doc.title, "lang": doc.lang, "toc": "目录" if zh else "Contents",
+            "facts": [list(f) for f in doc.meta.get("facts", [])], "blocks": blocks,
+            "fonts": ["Noto Sans SC", "Noto Sans CJK SC"]}
+
+
+def render_pdf(doc: Any) -> bytes:
+    """Typeset the document; return the PDF bytes."""
+    import typst
+
+    with tempfile.TemporaryDirectory(prefix="workbench-pdf-") as tmp:
+        folder = Path(tmp)
+        (folder / "doc.json").write_text(json.dumps(_payload(doc, folder), ensure_ascii=False),
+                                         encoding="utf-8")
+        (folder / "report.typ").write_text(TEMPLATE, encoding="utf-8")
+        fonts = _font_dirs()
+        # the bundled font keeps the PDF the same on every machine; without it, system fonts
+        return typst.compile(str(folder / "report.typ"), root=str(folder), font_paths=fonts,
+                             ignore_system_fonts=bool(fonts))

@@ -1,0 +1,97 @@
+"""A run's report from its executed notebook: ``report.html``, ``.docx`` and ``.pdf``.
+
+:func:`render_formats` is the one call the runner makes after a notebook has
+run, and what ``workbench export RUN --format ...`` calls to re-render a
+stored run without executing anything.  Each format is written to a hidden
+temporary file and renamed, so a report file that exists is complete; a
+format that fails to render is reported (and recorded by the runner) without
+stopping the others.
+
+Tools: HTML is written directly (one self-contained file, no scripts); Word
+with python-docx; PDF with Typst from the PyPI ``typst`` package.  All three are
+pip packages, so ``make demo`` produces the three formats offline with no
+system package (see the README, "Report formats", for why these tools).
+
+Examples
+--------
+>>> import nbformat
+>>> from workbench.reporting.render import document
+>>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 报告 · Report")])
+>>> document(nb, "zh").title
+'报告'
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..foundation.errors import WorkbenchError, choices_text
+from ..foundation.i18n import check_lang
+from ._document import Document, from_notebook
+
+__all__ = ["FORMATS", "render_formats", "document", "notebook_lang"]
+
+FORMATS = ("html", "docx", "pdf")
+
+
+def document(nb: Any, lang: str) -> Document:
+    """The report document of an executed notebook in ``lang``."""
+    return from_notebook(nb, lang)
+
+
+def notebook_lang(notebook: Path, default: str = "zh") -> str:
+    """The ``lang`` a run used: from its manifest, else ``default``."""
+    manifest = notebook.parent / "manifest.json"
+    if manifest.exists():
+        params = json.loads(manifest.read_text(encoding="utf-8")).get("parameters", {})
+        return str(params.get("lang", default))
+    return default
+
+
+def _render(doc: Document, fmt: str) -> bytes:
+    if fmt == "html":
+        from ._html import render_html
+
+        return render_html(doc).encode("utf-8")
+    if fmt == "docx":
+        from ._docx import render_docx
+
+        return render_docx(doc)
+    from ._pdf import render_pdf
+
+    return render_pdf(doc)
+
+
+def render_formats(notebook: str | Path, run_folder: str | Path, lang: str | None = None,
+                   formats: tuple[str, ...] | list[str] = FORMATS) -> dict[str, str]:
+    """Write ``report.<format>`` into ``run_folder`` from the executed ``notebook``.
+
+    Returns
+    -------
+    dict
+        ``{format: error message}`` for the formats that failed (empty when all worked).
+    """
+    import nbformat
+
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown:
+        raise WorkbenchError(f"Unknown report format(s) {unknown}; valid: {choices_text(FORMATS)}",
+                             f"未知的报告格式 {unknown}；可选：{choices_text(FORMATS)}")
+    notebook, folder = Path(notebook), Path(run_folder)
+    # papermill wrote and validated it; validating a 1 MB notebook again costs about a second
+    from nbformat.v4.rwbase import rejoin_lines
+
+    nb = rejoin_lines(nbformat.from_dict(json.loads(notebook.read_text(encoding="utf-8"))))
+    doc = document(nb, check_lang(lang or notebook_lang(notebook)))
+    failed: dict[str, str] = {}
+    for fmt in formats:
+        target, tmp = folder / f"report.{fmt}", folder / f".report.{fmt}.tmp"
+        try:
+            tmp.write_bytes(_render(doc, fmt))
+            tmp.replace(target)
+        except Exception as err:  # one format failing must not cost the others
+            tmp.unlink(missing_ok=True)
+            failed[fmt] = f"{type(err).__name__}: {err}"[:2000]
+    return failed
