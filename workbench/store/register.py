@@ -27,7 +27,7 @@ Examples
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import duckdb
 import pandas as pd
@@ -35,8 +35,14 @@ import pandas as pd
 from ..foundation.errors import WorkbenchError
 from ..foundation.i18n import DIMENSIONS
 
-if TYPE_CHECKING:  # the Database class lives in database.py, which imports this module
-    from .database import Database
+
+class Database(Protocol):
+    """What the register needs of :class:`workbench.store.database.Database` (which imports
+    this module for the create path, so it is not imported back)."""
+
+    _con: duckdb.DuckDBPyConnection
+
+    def _require_writable(self) -> None: ...
 
 __all__ = ["REGISTER_KEY", "ensure_register_tables", "save_warnings", "load_register",
            "load_responses", "record_response", "open_warnings"]
