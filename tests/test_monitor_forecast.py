@@ -54,7 +54,7 @@ def test_logit_interval_coverage_for_percentages_10000_series():
 
 
 def test_linear_interval_coverage_1000_series():
-    """1,000 linear series of negative values (6 years, 5 ahead): 90 % coverage 0.90."""
+    """1,000 linear series of negative values (6 years, 5 ahead): 90 % coverage 0.894."""
     rng = np.random.default_rng(13)
     hits = []
     for _ in range(1000):   # one forecast per simulated series
