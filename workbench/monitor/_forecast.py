@@ -18,8 +18,9 @@ simulated paths for ETS).  Coverage of the intervals on simulated series with kn
 is tested in ``tests/test_monitor_forecast.py``: 90 % intervals of the regressions cover
 0.896, 0.906 and 0.894 under their own model (10,000 log-linear, 10,000 logit and 1,000
 linear simulated series); ETS covers only 0.68 on 100 simulated 20-year
-local-linear-trend series (the straight line 0.56 on the same series), because its intervals ignore the uncertainty of
-its estimated parameters: read an ETS band as a lower bound of the uncertainty.
+local-linear-trend series (the straight line 0.56 on the same series), because its
+intervals ignore the uncertainty of its estimated parameters: read an ETS band as a lower
+bound of the uncertainty.
 """
 
 from __future__ import annotations
