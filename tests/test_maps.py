@@ -53,10 +53,10 @@ def test_morans_i_refuses_nan_and_few_regions(boundaries):
     gdf.loc[gdf["code"] == "210103", "v"] = np.nan
     with pytest.raises(WorkbenchError, match="210103"):
         maps.morans_i(gdf, "v")
-    with pytest.raises(WorkbenchError, match="at least 3 regions"):
+    with pytest.raises(WorkbenchError, match="at least 4 regions"):
         maps.morans_i(boundaries.head(2).assign(v=[1.0, 2.0]), "v")
     with pytest.raises(WorkbenchError, match="queen, rook"):
-        maps.morans_i(boundaries.assign(v=1.0), "v", weights="knn")
+        maps.morans_i(boundaries.assign(v=np.arange(13.0)), "v", weights="knn")
     with pytest.raises(WorkbenchError, match="not found"):
         maps.morans_i(boundaries, "nope")
 

@@ -70,7 +70,7 @@ def test_collinear_columns():
 @pytest.mark.parametrize("q,u,dfcom,msg", [
     ([1.0], [1.0], None, "at least 2 imputations"),
     ([1.0, 2.0], [1.0], None, "same shape"),
-    ([1.0, np.nan], [1.0, 1.0], None, "NaN"),
+    ([1.0, np.nan], [1.0, 1.0], None, "must be finite"),
     ([1.0, 2.0], [1.0, -1.0], None, "negative"),
     ([1.0, 2.0], [1.0, 1.0], 0, "dfcom must be positive"),
 ])

@@ -101,11 +101,6 @@ def test_unknown_choices(kwargs, match):
         assess_progress(pd.Series({2020: 7.5, 2022: 6.8}), **args)
 
 
-def test_unsd_needs_a_target():
-    with pytest.raises(WorkbenchError, match="needs a target"):
-        assess_progress(pd.Series({2020: 7.5, 2022: 6.8}), None, "lower", method="unsd")
-
-
 def test_not_a_series():
     with pytest.raises(WorkbenchError, match="pandas Series"):
         assess_progress([7.5, 6.8], 6.0, "lower")

@@ -210,3 +210,56 @@ def export(fmt: str, output: str | None, database: str | None) -> None:
     from ..store.submissions import export_observations
 
     click.echo(export_observations(fmt, Path(output) if output else None, database))
+
+
+@db.command(name="warnings")
+@click.option("--year", "years", multiple=True, type=int, required=True,
+              help="Assessment year to record (repeat for several).")
+@_DB_OPTION
+@_friendly_errors
+def warnings_cmd(years: tuple[int, ...], database: str | None) -> None:
+    """Record the early warnings of YEARS in the warning register (动态预警台账)."""
+    from ..foundation.catalogue import load_catalogue
+    from ..monitor import build_register, register_counts, register_status
+    from ..store.database import connect
+    from ..store.register import register_years, save_warnings
+
+    with connect(database, read_only=False) as con:
+        register = build_register(con.observations(breakdown=None), load_catalogue(), years)
+        n = save_warnings(con, register, list(years))
+        assessed = register_years(con)
+    status = register_status(register, max(years), assessed)
+    click.echo(f"{n} warnings recorded for {', '.join(map(str, sorted(years)))}")
+    click.echo(register_counts(status, "en").to_string(index=False))
+
+
+@db.command()
+@click.option("--indicator", required=True)
+@click.option("--region", required=True)
+@click.option("--kind", required=True, help="Warning kind, e.g. off_path, target_2025.")
+@click.option("--sex", default="total", show_default=True)
+@click.option("--age-group", default="total", show_default=True)
+@click.option("--residence", default="total", show_default=True)
+@click.option("--hukou", default="total", show_default=True)
+@click.option("--measure", required=True, help="The measure taken (整改措施).")
+@click.option("--date", "when", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--unit", default=None, help="Responding unit (default: the responsible unit).")
+@click.option("--by", "recorded_by", default=None, help="Who records the response.")
+@_DB_OPTION
+@_friendly_errors
+def respond(indicator: str, region: str, kind: str, sex: str, age_group: str, residence: str,
+            hukou: str, measure: str, when, unit: str | None, recorded_by: str | None,
+            database: str | None) -> None:
+    """Record the responsible unit's response to an open warning.
+
+    A warning that is not open in the latest recorded year is refused, with the list of
+    the unit's open warnings.
+    """
+    from ..store.database import connect
+    from ..store.register import record_response
+
+    key = {"indicator": indicator, "region": region, "kind": kind, "sex": sex,
+           "age_group": age_group, "residence": residence, "hukou": hukou}
+    with connect(database, read_only=False) as con:
+        n = record_response(con, key, measure, when.date(), unit, recorded_by)
+    click.echo(f"response {n} recorded for {indicator} {region} {kind}")

@@ -26,7 +26,8 @@ Examples
 __all__ = [
     "ComparisonTable", "comparison_table", "rank_intervals", "group_gaps", "available_groups",
     "GROUPS",
-    "gini", "theil", "TheilResult", "inequality_summary", "normalise", "composite_index",
+    "gini", "atkinson", "lorenz_curve", "theil", "TheilResult", "inequality_summary",
+    "normalise", "composite_index",
     "composite_sensitivity", "CompositeResult", "Sensitivity", "indicator_matrix",
     "NORMALISATIONS", "AGGREGATIONS", "informative", "profiles", "cluster_regions", "ClusterResult",
     "rank_interval_chart", "gap_chart", "cluster_chart",
@@ -44,7 +45,7 @@ from ._composite import (
     informative,
     normalise,
 )
-from ._inequality import TheilResult, gini, inequality_summary, theil
+from ._inequality import TheilResult, atkinson, gini, inequality_summary, lorenz_curve, theil
 from ._tables import (
     GROUPS,
     ComparisonTable,

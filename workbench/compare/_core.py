@@ -16,8 +16,8 @@ from ..foundation.errors import WorkbenchError
 def check_values(values: object, weights: object = None, name: str = "values",
                  positive: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Finite, non-negative values and positive weights as float arrays, or a clear error."""
-    x = np.asarray(values, dtype=float).ravel()
-    w = np.ones_like(x) if weights is None else np.asarray(weights, dtype=float).ravel()
+    x = _as_vector(values, name)
+    w = np.ones_like(x) if weights is None else _as_vector(weights, "weights")
     labels = values.index if isinstance(values, pd.Series) else np.arange(len(x))
     if len(x) < 2:
         raise WorkbenchError(f"{name}: need at least 2 values, got {len(x)}",
@@ -29,7 +29,7 @@ def check_values(values: object, weights: object = None, name: str = "values",
         bad = ~np.isfinite(arr)
         if bad.any():
             raise WorkbenchError(
-                f"{what} has missing or infinite entries at {list(labels[bad])[:10]}; "
+                f"{what} has missing or infinite entries at {[str(v) for v in labels[bad][:10]]}; "
                 "drop or impute them first",
                 f"{zh}存在缺失或无穷值（位置 {list(labels[bad])[:10]}），请先处理")
     if (x < 0).any() or (positive and (x <= 0).any()):
@@ -43,6 +43,26 @@ def check_values(values: object, weights: object = None, name: str = "values",
         raise WorkbenchError(f"{name} are all zero: the mean is 0, so relative inequality "
                              "is undefined", f"{name} 全为 0，均值为 0，相对不平等无定义")
     return x, w
+
+
+def _as_vector(values: object, name: str) -> np.ndarray:
+    """A 1-D float array, refusing None, scalars, 2-D input and text with the offending value."""
+    if values is None or np.ndim(values) == 0:
+        raise WorkbenchError(f"{name} must be a list, array or Series of numbers, got "
+                             f"{values!r}",
+                             f"{name} 必须是数值列表、数组或 Series，实际为 {values!r}")
+    arr = np.asarray(values, dtype=object)
+    if arr.ndim != 1:
+        raise WorkbenchError(f"{name} must be one-dimensional, got shape {arr.shape}; pass one "
+                             "column", f"{name} 必须是一维的，实际形状 {arr.shape}；请只传一列")
+    num = pd.to_numeric(pd.Series(arr), errors="coerce").to_numpy(float)
+    text = np.isnan(num) & pd.notna(pd.Series(arr)).to_numpy()
+    if text.any():
+        labels = values.index if isinstance(values, pd.Series) else np.arange(len(arr))
+        shown = [f"{labels[i]}={arr[i]!r}" for i in np.flatnonzero(text)[:5]]
+        raise WorkbenchError(f"{name} has entries that are not numbers: {', '.join(shown)}",
+                             f"{name} 中有非数值项：{'、'.join(shown)}")
+    return num
 
 
 def gini(x: np.ndarray, w: np.ndarray) -> float:

@@ -1,5 +1,5 @@
-"""Inequality between regions: weighted Gini and Theil (T and L) with the between/within
-decomposition, and a summary of dispersion measures."""
+"""Inequality between regions: weighted Gini (and its small-sample form), Atkinson, Theil
+(T and L) with the between/within decomposition, the Lorenz curve and a summary."""
 
 from __future__ import annotations
 
@@ -14,12 +14,16 @@ from . import _core as core
 
 
 # ----------------------------------------------------------------------- inequality
-def gini(values: Sequence[float] | pd.Series, weights: Sequence[float] | None = None) -> float:
+def gini(values: Sequence[float] | pd.Series, weights: Sequence[float] | None = None,
+         small_sample: bool = False) -> float:
     """Gini coefficient, optionally weighted (e.g. by child population).
 
     ``sum_ij w_i w_j |x_i - x_j| / (2 W^2 mean)``; unweighted it equals PySAL's
-    ``inequality.gini.Gini``.  All-equal values give exactly 0; all zeros, negative or
-    missing values raise an error.
+    ``inequality.gini.Gini``.  ``small_sample=True`` multiplies by ``n / (n - 1)`` (the
+    unbiased form, ``ineq::Gini(corr = TRUE)``), with ``n`` the number of units, so that
+    one unit holding everything gives 1; for 13 districts the plain Gini can never
+    exceed 12/13.  All-equal values give exactly 0; None, text, 2-D input, all zeros,
+    negative, infinite or missing values raise an error naming the entries.
 
     Examples
     --------
@@ -29,7 +33,60 @@ def gini(values: Sequence[float] | pd.Series, weights: Sequence[float] | None = 
     0.25
     """
     x, w = core.check_values(values, weights)
-    return core.gini(x, w)
+    g = core.gini(x, w)
+    return g * len(x) / (len(x) - 1) if small_sample else g
+
+
+def atkinson(values: Sequence[float] | pd.Series, epsilon: float = 0.5,
+             weights: Sequence[float] | None = None) -> float:
+    """Atkinson index ``1 - EDE / mean`` with inequality aversion ``epsilon``.
+
+    ``EDE = (sum s_i x_i^(1 - e))^(1 / (1 - e))`` (``s_i`` weight shares), the geometric
+    mean at ``e = 1``.  ``e >= 1`` needs strictly positive values.  Unweighted it equals
+    PySAL's ``inequality.atkinson.atkinson`` (and ``ineq::Atkinson``).
+
+    Examples
+    --------
+    >>> round(atkinson([10, 20, 30, 40, 50], 0.5), 5), round(atkinson([10, 20, 30, 40, 50], 1), 5)
+    (0.06315, 0.13161)
+    """
+    try:
+        e = float(epsilon)
+    except (TypeError, ValueError):
+        e = np.nan
+    if not np.isfinite(e) or e < 0:
+        raise WorkbenchError(f"epsilon must be a number >= 0, got {epsilon!r}",
+                             f"epsilon 必须是不小于 0 的数值，实际为 {epsilon!r}")
+    x, w = core.check_values(values, weights, positive=e >= 1)
+    s = w / w.sum()
+    mu = float(np.dot(s, x))
+    if e == 1:
+        ede = float(np.exp(np.dot(s, np.log(x))))
+    else:
+        ede = float(np.dot(s, x ** (1 - e)) ** (1 / (1 - e)))
+    return 1 - ede / mu
+
+
+def lorenz_curve(values: Sequence[float] | pd.Series,
+                 weights: Sequence[float] | None = None) -> pd.DataFrame:
+    """Points of the (weighted) Lorenz curve, from (0, 0) to (1, 1).
+
+    ``population`` is the cumulative weight share of units sorted by value and ``share``
+    the cumulative share of the total ``sum w x`` (``ineq::Lc``'s ``p`` and ``L``).  The
+    Gini is ``1 - sum (p_k - p_{k-1}) (L_k + L_{k-1})``, twice the area between the curve
+    and the diagonal.
+
+    Examples
+    --------
+    >>> lorenz_curve([1, 3]).round(3).to_dict("list")
+    {'population': [0.0, 0.5, 1.0], 'share': [0.0, 0.25, 1.0]}
+    """
+    x, w = core.check_values(values, weights)
+    order = np.argsort(x, kind="stable")
+    x, w = x[order], w[order]
+    p = np.concatenate([[0.0], np.cumsum(w) / w.sum()])
+    share = np.concatenate([[0.0], np.cumsum(w * x) / np.dot(w, x)])
+    return pd.DataFrame({"population": p, "share": share})
 
 
 @dataclass

@@ -155,6 +155,7 @@ class RubinPool:
     df: float | np.ndarray
     riv: float | np.ndarray
     fmi: float | np.ndarray
+    lambda_: float | np.ndarray = float("nan")
 
     def conf_int(self, level: float = 0.95) -> tuple:
         half = stats.t.ppf(0.5 + level / 2, self.df) * np.sqrt(self.t)
@@ -173,13 +174,16 @@ def pool_rubin(estimates, variances, dfcom: float | None = None) -> RubinPool:
 
     ``dfcom`` is the complete-data degrees of freedom (``n - k``; ``None`` for a large
     sample).  ``df`` is the Barnard-Rubin (1999) small-sample value and ``fmi`` uses mice's
-    ``(riv + 2/(df + 3)) / (1 + riv)``.  Arrays of shape (m, k) pool k parameters at once.
+    ``(riv + 2/(df + 3)) / (1 + riv)``; ``lambda_`` is the proportion of the total variance
+    due to missingness, ``(1 + 1/m) b / t`` (mice's ``lambda``; the Barnard-Rubin df uses it
+    floored at 1e-4, as mice does).  Arrays of shape (m, k) pool k parameters at once.
+    Infinite or missing estimates or variances raise an error naming their positions.
 
     Examples
     --------
     >>> r = pool_rubin([1.0, 2.0, 3.0], [1.0, 1.0, 1.0], dfcom=10)
-    >>> round(float(r.df), 4), round(float(r.fmi), 4)
-    (2.2778, 0.7338)
+    >>> round(float(r.df), 4), round(float(r.fmi), 4), round(float(r.lambda_), 4)
+    (2.2778, 0.7338, 0.5714)
     """
     q = np.asarray(estimates, dtype=float)
     u = np.asarray(variances, dtype=float)
@@ -190,16 +194,26 @@ def pool_rubin(estimates, variances, dfcom: float | None = None) -> RubinPool:
     if q.shape[0] < 2:
         raise WorkbenchError("pool_rubin needs at least 2 imputations (m >= 2)",
                              "pool_rubin 至少需要 2 次插补 (m >= 2)")
-    if np.isnan(q).any() or np.isnan(u).any() or (u < 0).any():
-        raise WorkbenchError("pool_rubin: estimates/variances contain NaN or negative "
-                             "variances", "pool_rubin：估计值或方差含 NaN 或负方差")
+    for arr, what, zh in ((q, "estimates", "估计值"), (u, "variances", "方差")):
+        bad = np.argwhere(~np.isfinite(arr))
+        if len(bad):
+            where = ", ".join(f"{tuple(int(i) for i in b)}={arr[tuple(b)]}" for b in bad[:5])
+            raise WorkbenchError(f"pool_rubin: {what} must be finite numbers; not finite at "
+                                 f"(imputation[, parameter]) {where}",
+                                 f"pool_rubin：{zh}必须为有限数值；以下位置不是：{where}")
+    if (u < 0).any():
+        where = ", ".join(f"{tuple(int(i) for i in b)}={u[tuple(b)]}"
+                          for b in np.argwhere(u < 0)[:5])
+        raise WorkbenchError(f"pool_rubin: variances must not be negative; negative at {where}",
+                             f"pool_rubin：方差不能为负；以下位置为负：{where}")
     if dfcom is not None and not dfcom > 0:
         raise WorkbenchError(f"pool_rubin: dfcom must be positive (n - k) or None, got {dfcom}",
                              f"pool_rubin：dfcom 须为正数 (n - k) 或 None，实际 {dfcom}")
     r = _st.rubin(q, u, dfcom)
     pick = (lambda v: float(v)) if q.ndim == 1 else (lambda v: v)
     return RubinPool(q.shape[0], *(pick(r[k]) for k in
-                                   ("qbar", "ubar", "b", "t", "df", "riv", "fmi")))
+                                   ("qbar", "ubar", "b", "t", "df", "riv", "fmi",
+                                    "lambda_")))
 
 
 def compare_groups(df: pd.DataFrame, target: str, covariates: list[str]) -> pd.DataFrame:

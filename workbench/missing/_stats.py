@@ -36,6 +36,13 @@ def numeric_matrix(df: pd.DataFrame, what: str, min_rows: int = 2) -> pd.DataFra
         raise WorkbenchError(f"{what}: column(s) {choices_text(empty)} are entirely missing; "
                              "drop them first",
                              f"{what}：列 {choices_text(empty)} 全部缺失，请先去掉")
+    inf = np.isinf(x.to_numpy())
+    if inf.any():
+        rows, cols = np.nonzero(inf)
+        where = ", ".join(f"row {x.index[r]!r} column {x.columns[c]!r}"
+                          for r, c in zip(rows[:5], cols[:5], strict=True))
+        raise WorkbenchError(f"{what}: infinite values at {where}; replace them (e.g. by NaN) "
+                             "first", f"{what}：存在无穷值（{where}），请先处理")
     if len(x) < min_rows:
         raise WorkbenchError(f"{what}: needs at least {min_rows} rows, got {len(x)}",
                              f"{what}：至少需要 {min_rows} 行，实际 {len(x)} 行")
@@ -149,7 +156,8 @@ def rubin(q: np.ndarray, u: np.ndarray, dfcom: float | None) -> dict[str, np.nda
     ubar = u.mean(axis=0)
     b = q.var(axis=0, ddof=1)
     t = ubar + (1 + 1 / m) * b
-    lam = np.maximum((1 + 1 / m) * b / t, 1e-4)  # mice floors lambda at 1e-4
+    lam_raw = (1 + 1 / m) * b / t
+    lam = np.maximum(lam_raw, 1e-4)  # mice's barnard.rubin floors lambda at 1e-4
     dfold = (m - 1) / lam**2
     if dfcom is None or np.isinf(dfcom):
         df = dfold
@@ -159,7 +167,7 @@ def rubin(q: np.ndarray, u: np.ndarray, dfcom: float | None) -> dict[str, np.nda
     riv = (1 + 1 / m) * b / ubar
     fmi = (riv + 2 / (df + 3)) / (1 + riv)
     return {"qbar": qbar, "ubar": ubar, "b": b, "t": t, "df": df, "riv": riv, "fmi": fmi,
-            "lambda_": lam}
+            "lambda_": lam_raw}
 
 
 def chi2_sf(stat: float, dof: int) -> float:

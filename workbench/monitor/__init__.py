@@ -38,9 +38,10 @@ __all__ = [
     "evaluation_summary", "latest_by_region", "data_gaps", "status_heatmap",
     "trend_to_target_chart", "status_label", "evaluation_target_year", "select_regions",
     "format_status", "format_warnings", "format_districts", "format_gaps", "warning_counts",
-    "totals", "projected_to_miss", "METHODS", "SCALES", "EVALUATIONS", "STATUS_GROUPS",
-    "WARNING_KINDS", "KEYS",
-    "TREND_METHODS",
+    "totals", "projected_to_miss", "build_register", "register_status", "register_counts",
+    "format_register", "resolved_by_domain", "REGISTER_STATES", "METHODS", "SCALES",
+    "EVALUATIONS", "STATUS_GROUPS", "WARNING_KINDS", "KEYS", "TREND_METHODS", "forecast",
+    "FORECAST_METHODS",
 ]
 
 from ._assess import assess
@@ -53,6 +54,7 @@ from ._evaluation import (
     select_regions,
     totals,
 )
+from ._forecast import FORECAST_METHODS, forecast
 from ._formatting import (
     format_districts,
     format_gaps,
@@ -72,4 +74,12 @@ from ._labels import (
     status_label,
 )
 from ._progress import Progress, assess_progress, fit_trend, target_status
+from ._register import (
+    REGISTER_STATES,
+    build_register,
+    format_register,
+    register_counts,
+    register_status,
+    resolved_by_domain,
+)
 from ._warnings import early_warnings

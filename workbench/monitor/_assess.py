@@ -8,13 +8,15 @@ import pandas as pd
 from ..foundation.catalogue import UNIT_RANGE, Catalogue
 from ..foundation.errors import WorkbenchError
 from . import _core as core
+from ._forecast import p_target_arrays
 from ._labels import (
     _GROUP_OF,
     KEYS,
     METHODS,
     _check_choice,
 )
-from ._progress import _assess_arrays
+from ._measures import NO_TARGET_RULES
+from ._measures import assess_arrays as _assess_arrays
 
 
 # -- many series from the database ---------------------------------------------------------------
@@ -62,21 +64,29 @@ def _targets(cat: Catalogue, codes: pd.Index, target_year: int) -> pd.DataFrame:
 
 
 def assess(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025, target_year: int = 2030,
-           method: str = "opensdg") -> pd.DataFrame:
+           method: str = "opensdg", no_target: str = "opensdg",
+           within_one_point: bool = False) -> pd.DataFrame:
     """Assess every series (indicator x region x breakdown) in ``obs`` up to ``year``.
 
     Indicators with a ``<=``/``>=`` target use ``method``; those without a target use
     Open SDG's no-target method (natural limit = the top of the unit's range when higher is
     better); binary ones (``==``) are achieved or not.  When an indicator has no target for
     ``target_year`` the other year's target is used (``target_year`` column says which).
-    Percentages are projected on the logit scale.
+    Percentages are projected on the logit scale.  A series whose latest value meets the
+    target but whose projection to the target year does not is
+    ``achieved_projected_miss`` ("achieved now but projected to miss", group
+    ``achieved``).  ``no_target`` and ``within_one_point``
+    are the UNSD options of :func:`workbench.monitor.assess_progress`.
 
     Returns
     -------
     DataFrame
         One row per series: keys, ``n_points, base_year, base_value, latest_year,
         latest_value, target_op, target, target_prov, target_year, ratio, status, score,
-        projected, group, note, domain, responsible_unit``.
+        projected, group, note, domain, responsible_unit, p_target``: ``p_target`` is
+        the predictive probability that the series meets its target in the target year
+        (log-linear or logit-linear trend with its prediction distribution, see
+        :func:`workbench.monitor.forecast`; NaN with fewer than 3 years).
 
     Examples
     --------
@@ -89,6 +99,7 @@ def assess(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025, target_yea
     """
     _check_choice("method", method, METHODS)
     _check_choice("target_year", target_year, (2025, 2030))
+    _check_choice("no_target", no_target, NO_TARGET_RULES)
     catalogue.check_codes(obs["indicator"].unique())
     wide = _wide(obs, year)
     out = wide.index.to_frame(index=False)
@@ -105,7 +116,8 @@ def assess(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025, target_yea
         out["n_points"].to_numpy(), target, op.astype(object),
         np.maximum(t["target_year"].to_numpy(), out["latest_year"].to_numpy()), method,
         (t["unit"] == "percent").to_numpy(), np.zeros(len(out)),
-        np.full(len(out), 100.0), t["limit"].to_numpy(float))
+        np.full(len(out), 100.0), t["limit"].to_numpy(float), no_target, within_one_point,
+        (t["unit"] == "percent").to_numpy())
     status = np.where(binary, np.where(core.achieved(out["latest_value"], "==", t["target"]) == 1,
                                        "target_achieved", "not_achieved"), res["status"])
     out = out.assign(
@@ -117,6 +129,13 @@ def assess(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025, target_yea
         projected=np.where(binary, np.nan, res["projected"]),
         note=np.where(binary, "", res["note"]), domain=t["domain"].to_numpy(),
         responsible_unit=t["responsible_unit"].to_numpy())
+    # met now, but the projection to the target year misses: not plain "achieved"
+    at_risk = (out["status"] == "target_achieved") & numeric & (core.achieved(
+        out["projected"], op.astype(object), target) == 0)
+    out.loc[at_risk, "status"] = "achieved_projected_miss"
+    out["p_target"] = p_target_arrays(
+        wide.to_numpy(float), wide.columns.to_numpy(int), target.astype(float),
+        op.astype(object), t["target_year"].to_numpy(float), (t["unit"] == "percent").to_numpy())
     out["group"] = out["status"].map(_GROUP_OF).fillna("no_data")
     # sdg-build's no-target score decides between improving and worsening
     no_target = ~numeric & ~binary

@@ -61,16 +61,19 @@ def status_heatmap(assessment: pd.DataFrame, names: pd.Series, lang: str = "zh",
 
 def trend_to_target_chart(values: pd.Series, indicator: Indicator, lang: str = "zh",
                           region_name: str | None = None, level: float = 0.9,
-                          method: str = "linear") -> Figure:
+                          method: str = "linear", year: int | None = None) -> Figure:
     """Observed values, the required path to the 2030 target and the projection band.
 
     The required path is the constant-growth path (Open SDG's required CAGR) from the first
     value to the target; the band is the prediction interval of :func:`fit_trend` (logit scale
-    for percentages) up to 2030.
+    for percentages) up to 2030.  ``year`` is the report year: later values are left out,
+    so the chart shows what the report's assessment saw.
     """
     check_lang(lang)
     zh = lang == "zh"
     s = values.dropna().sort_index()
+    if year is not None:
+        s = s[s.index <= year]
     fig, ax = plt.subplots()
     ax.plot(s.index, s.to_numpy(), "o-", color="C0", label="观测值" if zh else "observed",
             zorder=3)

@@ -20,6 +20,12 @@ LIMIT_EXPONENT = 4.44
 # UNSD progress chart: X >= 0.95 on track, 0.10 <= X < 0.95 fair progress,
 # -0.10 < X < 0.10 limited or no progress, X <= -0.10 deterioration.
 UNSD_THRESHOLDS = (0.95, 0.10, -0.10)
+# UNSD progress chart without a numerical target: CAGR (signed so that positive is better)
+# >= 1 % substantial progress / on track, >= 0.5 % fair, > -0.5 % limited, else deterioration.
+UNSD_GROWTH_THRESHOLDS = (0.01, 0.005, -0.005)
+# ESCAP anticipated progress: AP >= 1 maintain progress (on track), 0 < AP < 1 accelerate,
+# AP <= 0 reverse the trend.
+ESCAP_THRESHOLDS = (1.0, 0.0)
 
 
 def cagr(v1: np.ndarray, v0: np.ndarray, t1: np.ndarray, t0: np.ndarray) -> np.ndarray:
@@ -62,16 +68,26 @@ def opensdg_status(ratio: np.ndarray, hit: np.ndarray, high: np.ndarray, med: np
 def opensdg_score(ratio: np.ndarray, hit: np.ndarray, has_target: np.ndarray,
                   coeff: np.ndarray, high: np.ndarray, med: np.ndarray,
                   low: np.ndarray) -> np.ndarray:
-    """sdg-build ``get_score``: -5 to 5, 5 when the target is achieved."""
+    """sdg-build ``get_score``: -5 to 5, 5 when the target is achieved.
+
+    ``high, med, low`` are the thresholds already multiplied by the natural-limit factor
+    ``coeff`` (no-target method).  As in sdg-build, progress is compared with those reduced
+    thresholds and only a non-negative growth is divided by ``coeff`` for the score (it is
+    put on the scale of the unreduced thresholds); a decline is scored as it is, and a base
+    at the limit (``coeff == 0``) that holds or improves scores 5.
+    """
     r = np.asarray(ratio, float)
-    with_target = np.where(r >= med, np.minimum(7.1429 * r - 4.2857, 5),
-                           np.maximum(4.1667 * r - 2.5, -5))
-    rr = r / coeff
-    no_target = np.select([rr >= high, rr >= med, rr >= low],
-                          [np.minimum(500 * rr - 5, 5), 250 * rr - 1.25, 500 * rr - 2.5],
-                          np.maximum(125 * rr - 2.5, -5))
+    coeff = np.asarray(coeff, float)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        with_target = np.where(r >= med, np.minimum(7.1429 * r - 4.2857, 5),
+                               np.maximum(4.1667 * r - 2.5, -5))
+        rc = r / coeff
+        no_target = np.select(
+            [r < low, coeff == 0, r >= high, r >= med, r >= low],
+            [np.maximum(125 * r - 2.5, -5), 5.0, np.minimum(500 * rc - 5, 5),
+             250 * rc - 1.25, 500 * rc - 2.5], np.nan)
     score = np.where(has_target, with_target, no_target)
-    score = np.where(np.isfinite(r), score, np.nan)
+    score = np.where(np.isnan(r), np.nan, score)
     return np.where(np.asarray(hit) == 1, 5.0, score)
 
 
@@ -81,6 +97,26 @@ def unsd_status(x: np.ndarray, hit: np.ndarray) -> np.ndarray:
     on, fair, lim = UNSD_THRESHOLDS
     status = np.select([x >= on, x >= fair, x > lim, x <= lim],
                        ["on_track", "fair_progress", "limited_progress", "deterioration"],
+                       "not_available").astype(object)
+    return np.where(np.asarray(hit) == 1, "target_achieved", status)
+
+
+def unsd_growth_status(growth: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """UNSD progress chart category of a signed CAGR (indicators without a target)."""
+    g = np.asarray(growth, float)
+    on, fair, lim = UNSD_GROWTH_THRESHOLDS
+    status = np.select([g >= on, g >= fair, g > lim, g <= lim],
+                       ["on_track", "fair_progress", "limited_progress", "deterioration"],
+                       "not_available").astype(object)
+    return np.where(np.asarray(hit) == 1, "target_achieved", status)
+
+
+def escap_status(ap: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    """ESCAP anticipated-progress category (maintain, accelerate, reverse the trend)."""
+    a = np.asarray(ap, float)
+    on, zero = ESCAP_THRESHOLDS
+    status = np.select([a >= on, a > zero, a <= zero],
+                       ["on_track", "fair_progress", "deterioration"],
                        "not_available").astype(object)
     return np.where(np.asarray(hit) == 1, "target_achieved", status)
 

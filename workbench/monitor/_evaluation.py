@@ -21,12 +21,15 @@ from ._labels import (
 
 # -- evaluation summaries, regional comparison, data gaps ---------------------------------------
 def evaluation_summary(assessment: pd.DataFrame, catalogue: Catalogue,
-                       lang: str = "zh") -> pd.DataFrame:
+                       lang: str = "zh", register: pd.DataFrame | None = None,
+                       year: int | None = None) -> pd.DataFrame:
     """Counts of indicator x region series by domain and traffic-light group.
 
     Every catalogue indicator counts: one without any series in ``assessment`` adds one
     ``no_data`` row per region assessed.  ``monitorable`` is the share of the domain's
     indicators with at least one assessable series (as monitoring reports present it).
+    With a warning ``register`` (:func:`build_register`) and the evaluation ``year``, two
+    columns count the warnings raised up to ``year`` and those resolved by then.
 
     Examples
     --------
@@ -68,6 +71,23 @@ def evaluation_summary(assessment: pd.DataFrame, catalogue: Catalogue,
     counts_cols = out.columns[2:-1]
     out[counts_cols] = out[counts_cols].astype(int)
     out.columns.name = None
+    if register is not None:
+        out = _with_resolved(out, register, catalogue, year, zh)
+    return out
+
+
+def _with_resolved(out: pd.DataFrame, register: pd.DataFrame, catalogue: Catalogue,
+                   year: int | None, zh: bool) -> pd.DataFrame:
+    from ._register import resolved_by_domain
+
+    if year is None:
+        raise WorkbenchError("evaluation_summary: give the evaluation year with the register",
+                             "evaluation_summary：提供预警台账时须同时给出评估年份 year")
+    r = resolved_by_domain(register, catalogue, year)
+    r.loc["all"] = r.sum()
+    raised, resolved = ("预警数", "已解除") if zh else ("Warnings raised", "Warnings resolved")
+    out[raised] = out["domain"].map(r["warnings_raised"]).fillna(0).astype(int).to_numpy()
+    out[resolved] = out["domain"].map(r["warnings_resolved"]).fillna(0).astype(int).to_numpy()
     return out
 
 

@@ -59,6 +59,7 @@ _NOTES_ZH = {
     "the target equals the base value: required growth is 0": "目标值等于基期值，所需增长率为 0",
     "a value is on a bound of the logit scale: projected with the CAGR":
         "数值位于 logit 尺度边界，按年均增长率外推",
+    "no growth and no required growth: progress ratio 0/0": "无增长且所需增长为 0，进展比为 0/0",
 }
 _PROJECTED_MISS = ("已达标，但预计到期未达标", "achieved now, projected to miss")
 
@@ -88,6 +89,8 @@ def format_status(assessment: pd.DataFrame, catalogue: Catalogue, names: pd.Seri
         ("进展比" if zh else "Ratio"): a["ratio"].round(3).to_numpy(),
         ("得分" if zh else "Score"): a["score"].round(2).to_numpy(),
         ("预计值" if zh else "Projected"): a["projected"].round(2).to_numpy(),
+        ("达标概率" if zh else "P(meet target)"): (a["p_target"].round(2).to_numpy()
+                                                   if "p_target" in a else np.nan),
         ("说明" if zh else "Note"): (a["note"].replace(_NOTES_ZH) if zh else a["note"]).to_numpy(),
     })
 

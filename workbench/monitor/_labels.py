@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from ..foundation.errors import WorkbenchError, choices_text
 from ..foundation.i18n import DIMENSIONS, check_lang
 
-METHODS = ("opensdg", "unsd")
+METHODS = ("opensdg", "unsd", "escap")
 SCALES = ("ratio", "logit")
 TREND_METHODS = ("linear", "theilsen")
 EVALUATIONS = {"annual": 2030, "midterm": 2025, "final": 2030}
@@ -15,8 +15,12 @@ KEYS = ["indicator", "region", *DIMENSIONS]
 # Traffic-light groups shared by both methods (keys of plots.STATUS_COLORS).
 STATUS_GROUPS = ("achieved", "on_track", "needs_acceleration", "off_track", "deteriorating",
                  "not_assessable", "no_data")
+# "achieved now but projected to miss": the latest value meets the target, the projection
+# to the target year does not; counted as achieved, never shown as plain "achieved"
+_ACHIEVED = ("target_achieved", "achieved_projected_miss")
 _GROUP_OF = {
-    "target_achieved": "achieved", "substantial_progress": "on_track", "on_track": "on_track",
+    "target_achieved": "achieved", "achieved_projected_miss": "achieved",
+    "substantial_progress": "on_track", "on_track": "on_track",
     "moderate_progress": "needs_acceleration", "fair_progress": "needs_acceleration",
     "limited_progress": "off_track", "not_achieved": "off_track",
     "deterioration": "deteriorating", "insufficient_data": "not_assessable",
@@ -24,6 +28,7 @@ _GROUP_OF = {
 }
 _LABELS = {
     "target_achieved": ("已达标", "target achieved"),
+    "achieved_projected_miss": ("已达标，但预计到期未达标", "achieved now, projected to miss"),
     "substantial_progress": ("进展显著", "substantial progress"),
     "moderate_progress": ("进展一般", "moderate progress"),
     "limited_progress": ("进展有限", "limited progress"),
@@ -41,6 +46,9 @@ _LABELS = {
     "off_path": ("偏离目标路径", "off the path to target"),
     "unusual_change": ("年度变化异常", "unusual year-on-year change"),
     "too_few_points": ("数据点过少", "too few data points"),
+    "target_2025": ("未达或预计未达2025年目标", "2025 target missed or projected to be missed"),
+    "new": ("新增", "new"), "persisting": ("持续", "persisting"),
+    "resolved": ("已解除", "resolved"), "responded": ("已反馈整改", "response recorded"),
 }
 WARNING_KINDS = ("projected_miss_2025", "missed_2025", "projected_miss_2030", "off_path",
                  "unusual_change", "too_few_points")

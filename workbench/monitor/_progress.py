@@ -18,6 +18,8 @@ from ._labels import (
     TREND_METHODS,
     _check_choice,
 )
+from ._measures import NO_TARGET_RULES
+from ._measures import assess_arrays as _assess_arrays
 
 
 @dataclass(frozen=True)
@@ -90,21 +92,24 @@ def assess_progress(values: pd.Series | dict, target: float | None = None,
                     direction: str = "lower", target_year: int = 2030,
                     method: str = "opensdg", base_year: int | None = None,
                     limit: float | None = None, scale: str = "ratio",
-                    bounds: tuple[float, float] = (0.0, 100.0)) -> Progress:
-    """Progress of one series towards a target, by Open SDG's or UNSD's method.
+                    bounds: tuple[float, float] = (0.0, 100.0), no_target: str = "opensdg",
+                    within_one_point: bool = False) -> Progress:
+    """Progress of one series towards a target, by Open SDG's, UNSD's or ESCAP's method.
 
     Parameters
     ----------
     values : Series
         Values indexed by year (NaN years are ignored and noted).
     target : float, optional
-        The target value; None for Open SDG's no-target method.
+        The target value; None (or NaN) for the no-target method (see ``no_target``).
     direction : {"lower", "higher"}
         Which way is better.
     target_year : int
         Year the target is due; must be after the base year and not before the latest value.
-    method : {"opensdg", "unsd"}
-        ``ratio`` is Open SDG's R or UNSD's X; ``status`` the method's category.
+    method : {"opensdg", "unsd", "escap"}
+        ``ratio`` is Open SDG's R, UNSD's X or ESCAP's anticipated progress; ``status``
+        the method's category (decisions where the references are silent:
+        :mod:`workbench.monitor._measures`).
     base_year : int, optional
         First year used (default the first year with a value; a later year is used if the
         given one has no value, as in sdg-build).
@@ -132,13 +137,13 @@ def assess_progress(values: pd.Series | dict, target: float | None = None,
     _check_choice("method", method, METHODS)
     _check_choice("scale", scale, SCALES)
     _check_choice("direction", direction, ("higher", "lower"))
+    _check_choice("no_target", no_target, NO_TARGET_RULES)
+    target = _check_number("target", target)
+    limit = _check_number("limit", limit)
+    _check_options(target_year, bounds)
     s, notes = _clean_series(values)
     if base_year is not None:
         s = s[s.index >= base_year]
-    if target is None and method == "unsd":
-        raise WorkbenchError("method='unsd' needs a target value; use method='opensdg' for "
-                             "indicators without a target",
-                             "UNSD 方法需要目标值；无目标的指标请用 method='opensdg'")
     if len(s) and target_year <= s.index[0]:
         raise WorkbenchError(f"target_year {target_year} is not after the base year "
                              f"{s.index[0]}", f"目标年份 {target_year} 不晚于基期 {s.index[0]}")
@@ -156,7 +161,8 @@ def assess_progress(values: pd.Series | dict, target: float | None = None,
         np.array(["<=" if direction == "lower" else ">="], dtype=object),
         np.array([target_year]), method, np.array([scale == "logit"]),
         np.array([bounds[0]]), np.array([bounds[1]]),
-        np.array([np.nan if limit is None else float(limit)]))
+        np.array([np.nan if limit is None else float(limit)]), no_target, within_one_point,
+        np.array([within_one_point]))
     notes += [res["note"][0]] if res["note"][0] else []
     if target is not None and _wrong_side(bv, float(target), direction):
         notes.append(f"the base value {bv:g} already meets the target {target:g}")
@@ -166,70 +172,37 @@ def assess_progress(values: pd.Series | dict, target: float | None = None,
                     tuple(notes))
 
 
+def _check_number(name: str, value: float | None) -> float | None:
+    """A finite number or None; NaN means "none" (as a missing target in a table)."""
+    if value is None:
+        return None
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise WorkbenchError(f"{name} must be a number or None, got {value!r}",
+                             f"{name} 必须是数字或 None，实际为 {value!r}") from None
+    if np.isnan(v):
+        return None
+    if not np.isfinite(v):
+        raise WorkbenchError(f"{name} must be finite, got {value!r}",
+                             f"{name} 必须是有限数值，实际为 {value!r}")
+    return v
+
+
+def _check_options(target_year: object, bounds: tuple[float, float]) -> None:
+    whole = isinstance(target_year, int | float | np.integer | np.floating) and \
+        not isinstance(target_year, bool) and float(target_year).is_integer()
+    if not whole:
+        raise WorkbenchError(f"target_year must be a whole year, got {target_year!r}",
+                             f"target_year 必须是整数年份，实际为 {target_year!r}")
+    if len(bounds) != 2 or not np.all(np.isfinite(bounds)) or not bounds[0] < bounds[1]:
+        raise WorkbenchError(f"bounds must be (lower, upper) with lower < upper, got "
+                             f"{bounds!r}", f"bounds 必须为 (下限, 上限) 且下限小于上限，"
+                             f"实际为 {bounds!r}")
+
+
 def _wrong_side(base: float, target: float, direction: str) -> bool:
     return bool(base <= target) if direction == "lower" else bool(base >= target)
-
-
-def _assess_arrays(by: np.ndarray, bv: np.ndarray, cy: np.ndarray, cv: np.ndarray,
-                   n: np.ndarray, target: np.ndarray, op: np.ndarray, ty: np.ndarray,
-                   method: str, logit: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                   limit: np.ndarray) -> dict[str, np.ndarray]:
-    """Both methods over arrays of series; the one code path behind every assessment."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return _assess_arrays_raw(by, bv, cy, cv, n, target, op, ty, method, logit, lo, hi,
-                                  limit)
-
-
-def _assess_arrays_raw(by: np.ndarray, bv: np.ndarray, cy: np.ndarray, cv: np.ndarray,
-                       n: np.ndarray, target: np.ndarray, op: np.ndarray, ty: np.ndarray,
-                       method: str, logit: np.ndarray, lo: np.ndarray, hi: np.ndarray,
-                       limit: np.ndarray) -> dict[str, np.ndarray]:
-    d = np.where(op == "<=", -1.0, 1.0)
-    has_target = np.isfinite(target)
-    tgt = np.where(target == 0, 0.001, target)          # sdg-build config_defaults
-    hit = np.where(has_target, core.achieved(cv, op, target), 0.0)
-    sign = np.where(bv < 0, -1.0, 1.0)
-    obs = core.cagr(cv, bv, cy, by)
-    req = core.cagr(tgt, bv, ty, by)
-    coeff = np.where(has_target, 1.0, core.limit_coefficient(bv, limit))
-    high, med, low = (np.where(has_target, a, b * coeff) for a, b in
-                      zip(core.OPENSDG_THRESHOLDS, core.OPENSDG_NO_TARGET_THRESHOLDS,
-                          strict=True))
-    ratio_os = np.where(has_target, sign * d * obs / np.abs(req), sign * d * obs)
-    in_bounds = (bv > lo) & (bv < hi) & (cv > lo) & (cv < hi)
-    use_logit = logit & in_bounds
-    proj = np.where(use_logit, core.project(bv, cv, by, cy, ty, "logit", lo, hi),
-                    core.project(bv, cv, by, cy, ty, "ratio"))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        x = (proj - bv) / (target - bv)
-    few = n < 2
-    problem = np.select(
-        [few, bv == 0, (cv / np.where(bv == 0, 1, bv)) < 0,
-         has_target & ((tgt / np.where(bv == 0, 1, bv)) < 0), has_target & (tgt == bv)],
-        ["fewer than two years with a value", "the base value is 0: growth rate undefined",
-         "the values change sign: growth rate undefined",
-         "target and base value have opposite signs: growth rate undefined",
-         "the target equals the base value: required growth is 0"], "")
-    if method == "opensdg":
-        ratio = ratio_os
-        status = core.opensdg_status(ratio, hit, high, med, low)
-    else:
-        ratio = x
-        status = core.unsd_status(x, hit)
-    score = core.opensdg_score(ratio_os, hit, has_target, coeff, high, med, low)
-    bad = problem != ""
-    fallback = logit & ~in_bounds & ~bad
-    problem = np.where(fallback, "a value is on a bound of the logit scale: projected with the "
-                       "CAGR", problem)
-    status = np.where(few, "insufficient_data", np.where(bad & (hit != 1), "not_computable",
-                                                         status))
-    nan_if = bad & (hit != 1)
-    bad &= ~fallback
-    nan_if &= ~fallback
-    return {"ratio": np.where(bad, np.nan, ratio), "status": status,
-            "score": np.where(few, np.nan, np.where(hit == 1, 5.0, np.where(
-                nan_if, np.nan, score))),
-            "projected": np.where(bad, np.nan, proj), "achieved": hit, "note": problem}
 
 
 def target_status(value: float | np.ndarray, op: str | np.ndarray,

@@ -12,6 +12,7 @@ from ..foundation.i18n import DIMENSIONS, check_lang
 from . import _core as core
 from ._assess import assess
 from ._labels import (
+    _ACHIEVED,
     _MIN_POINTS,
     _POOL_YEARS,
     _ROBUST_Z,
@@ -130,14 +131,14 @@ def _target_checks(a25: pd.DataFrame, a30: pd.DataFrame, os30: pd.DataFrame,
                    ) -> list[tuple[pd.DataFrame, str, pd.Series]]:
     numeric25 = a25["target_op"].isin(["<=", ">="]) & (a25["target_year"] == 2025)
     numeric30 = a30["target_op"].isin(["<=", ">="]) & (a30["target_year"] == 2030)
-    miss25 = numeric25 & (a25["status"] != "target_achieved") & (a25["n_points"] >= 2)
+    miss25 = numeric25 & ~a25["status"].isin(_ACHIEVED) & (a25["n_points"] >= 2)
     hit30 = core.achieved(a30["projected"], a30["target_op"], a30["target"]) == 1
-    miss30 = numeric30 & (a30["status"] != "target_achieved") & ~hit30 \
+    miss30 = numeric30 & ~a30["status"].isin(_ACHIEVED) & ~hit30 \
         & a30["projected"].notna()
     hit25 = core.achieved(a25["projected"], a25["target_op"], a25["target"]) == 1
     checks = [(a30, "projected_miss_2030", miss30),
               (os30, "off_path", numeric30 & (os30["ratio"] < core.OPENSDG_THRESHOLDS[1])
-               & (os30["status"] != "target_achieved"))]
+               & ~os30["status"].isin(_ACHIEVED))]
     # judged on the 2025 value where there is one, else on its projection
     checks.append((a25, "missed_2025", miss25 & (a25["latest_year"] == 2025)))
     checks.append((a25, "projected_miss_2025", miss25 & (a25["latest_year"] < 2025) & ~hit25

@@ -37,6 +37,7 @@ from ..foundation.errors import WorkbenchError, choices_text
 from ..foundation.i18n import DIMENSIONS
 from ..foundation.regions import Regions
 from ..foundation.safe_io import private_file
+from .register import ensure_register_tables
 from .validation import (
     DIMENSION_VALUES,
     KEY_COLUMNS,
@@ -515,6 +516,7 @@ def create_database(path: str | Path, catalogue: Catalogue, regions: Regions,
     con = duckdb.connect(str(p))
     private_file(p)  # children's data: readable by the owner only, from the start
     con.execute(_SCHEMA)
+    ensure_register_tables(con)
     con.register("catalogue_frame", catalogue.table.reset_index(drop=True))
     con.register("region_frame", regions.table.reset_index(drop=True))
     con.execute("CREATE TABLE indicators AS SELECT * FROM catalogue_frame")
