@@ -49,6 +49,11 @@ def build_register(obs: pd.DataFrame, catalogue: Catalogue, years: Iterable[int]
     if not years:
         raise WorkbenchError("years must list at least one assessment year",
                              "years 至少要有一个评估年份")
+    # a year before the first value cannot be assessed: the register starts with the data
+    # (a database holding only its first year has a one-year register, every warning new)
+    valued = obs.loc[obs["value"].notna(), "year"] if "value" in obs else obs.get("year")
+    if valued is not None and len(valued):
+        years = [y for y in years if y >= int(valued.min())] or years[-1:]
     frames = [early_warnings(obs, catalogue, y, lang) for y in years]   # one run per year
     out = pd.concat(frames, ignore_index=True)
     # a 2025 target projected to be missed, then missed, is one warning that persists

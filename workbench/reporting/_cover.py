@@ -17,7 +17,7 @@ from typing import Any
 
 from ..foundation.i18n import check_lang, label
 
-__all__ = ["cover_meta", "default_provenance"]
+__all__ = ["cover_meta", "default_provenance", "provenance_facts"]
 
 _KINDS = {"topic": ("专题报告", "topic report"), "monitoring": ("监测报告", "monitoring report")}
 _EVALUATIONS = {"annual": ("年度评估", "annual evaluation"),
@@ -90,3 +90,13 @@ def cover_meta(lang: str, *, title: str | None = None, kind: str = "",
     return {"title": title or _title(lang, kind, region_name, domain_name, year,
                                      evaluation_name),
             "facts": facts, "date": values["date"], "version": __version__}
+
+
+def provenance_facts(text: str, lang: str) -> list[tuple[str, str]]:
+    """The title-page facts of a report without a cover of its own: the data line, date and
+    version (the notebook's ``report.start(provenance=...)`` announced the data)."""
+    from .. import __version__
+
+    return [(_pick(_FACTS["provenance"], lang), text),
+            (_pick(_FACTS["date"], lang), date.today().isoformat()),
+            (_pick(_FACTS["version"], lang), __version__)]

@@ -32,6 +32,7 @@ from datetime import date
 from typing import Any
 
 from ..foundation.i18n import check_lang
+from ._cover import provenance_facts
 
 __all__ = ["MIME", "Document", "from_notebook", "select_language", "caption_prefix"]
 
@@ -177,16 +178,18 @@ def from_notebook(nb: Any, lang: str) -> Document:
                            in select_language(cell.source, lang, tags)]
         elif cell.cell_type == "code":
             doc.blocks += _output_blocks(cell)
-    covers = doc.of_kind("cover")
+    covers, provenance = doc.of_kind("cover"), doc.of_kind("provenance")
     if covers:
         doc.meta.update(covers[-1].get("meta", {}))
+    elif provenance:  # no title page of its own: the data line still opens the report
+        doc.meta["facts"] = provenance_facts(provenance[-1]["text"], doc.lang)
     first = next((b for b in doc.blocks if b["kind"] == "heading" and b["level"] == 1), None)
     if first is not None:
         doc.meta.setdefault("title", first["text"])
         doc.blocks.remove(first)  # the notebook's H1 is the title page, not a section
     doc.meta.setdefault("date", date.today().isoformat())
     summaries = doc.of_kind("summary")
-    doc.blocks = [b for b in doc.blocks if b["kind"] not in ("cover", "summary")]
+    doc.blocks = [b for b in doc.blocks if b["kind"] not in ("cover", "summary", "provenance")]
     if summaries:  # what an official reads first, though computed from later cells
         doc.blocks[:0] = [{"kind": "heading", "level": 2,
                            "text": "摘要" if doc.lang == "zh" else "Summary"}, *summaries]

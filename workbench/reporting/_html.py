@@ -98,6 +98,8 @@ def block_html(block: dict[str, Any], anchor: str = "") -> str:
         return f"<p><b>{escape(block['meta']['title'])}</b></p>"
     if kind == "error":
         return f"<p class='error'>{escape(block['text'])}</p>"
+    if kind == "provenance":
+        return f"<p><b>{escape(block['text'])}</b></p>"
     return ""
 
 

@@ -198,11 +198,10 @@ def _announce(report: Report) -> None:
         (report.out_dir / "provenance.json").write_text(json.dumps(
             [p.as_dict() for p in report.provenance], ensure_ascii=False, indent=1),
             encoding="utf-8")
-    try:
-        from IPython.display import Markdown, display
-    except ImportError:
-        return
-    display(Markdown(f"**{report.provenance_line()}**"))
+    line = report.provenance_line()
+    # shown first in the notebook, and on the title page of every rendered format
+    _emit({"kind": "provenance", "text": line}, line,
+          {"text/markdown": f"**{line}**"})
 
 
 def _disclosure_control(df: pd.DataFrame, counts: str | None, frequency: bool | None, lang: str,
