@@ -112,7 +112,7 @@ def load_survey_file(path: str | Path, read: Mapping[str, Any] | None = None,
     ``path=""`` reads the synthetic demo survey.  See the module docstring for ``read``.
     """
     from ..foundation import config
-    from ._extras import SurveyFile, read_survey
+    from ._io import SurveyFile, read_survey
 
     p, read = Path(path) if str(path) else config.paths().demo_survey, dict(read or {})
     _check_file(p)
