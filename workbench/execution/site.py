@@ -22,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..foundation import config
+
 __all__ = ["collect_runs", "write_index"]
 
 _STATUS_ZH = {"completed": "完成", "failed": "失败", "running": "运行中"}
