@@ -39,7 +39,7 @@ from ..foundation.errors import WorkbenchError
 from ._zygote import IMPORT_ENV_PREFIXES, set_parent_death_signal
 
 __all__ = ["Zygote", "ZygoteProvisioner", "ZygoteKernelManager", "ZygoteKernelClient",
-           "shared_zygote", "close_shared_zygote", "settle_kernels", "execute"]
+           "shared_zygote", "close_shared_zygote", "settle_kernels", "kernel_exits", "execute"]
 
 _START_TIMEOUT = 180.0
 
@@ -121,6 +121,15 @@ class Zygote:
 _SHARED: dict[str, Zygote] = {}
 # kernels asked to shut down whose exit is awaited later (overlapping the HTML export)
 _EXITING: list[tuple[Zygote, int]] = []
+# exit statuses of this process's kernels, by pid, until read by kernel_exits()
+_EXITS: dict[int, int] = {}
+
+
+def kernel_exits() -> list[int]:
+    """Exit statuses of the kernels that ended since the last call (negative: signal)."""
+    statuses = list(_EXITS.values())
+    _EXITS.clear()
+    return statuses
 
 
 def shared_zygote() -> Zygote:
@@ -178,7 +187,10 @@ class ZygoteProvisioner(LocalProvisioner):
         if zygote is None or not zygote.alive:
             return -9  # the zygote is gone, and its kernels with it
         status = zygote.request({"op": "poll", "pid": self.zygote_pid})["status"]
-        return None if status is None else int(status)
+        if status is None:
+            return None
+        _EXITS[self.zygote_pid] = int(status)
+        return int(status)
 
     async def wait(self) -> int | None:
         if self.zygote_pid is None:
@@ -274,26 +286,27 @@ class ZygoteKernelManager(AsyncKernelManager):
         await self._async_cleanup_resources()
 
 
-def settle_kernels(grace: float = 5.0) -> list[int | None]:
+def settle_kernels(grace: float = 5.0) -> list[int]:
     """Wait until the kernels asked to shut down have exited (killing any that hang).
 
-    Returns their exit statuses (negative: the signal that ended them).
+    Returns the exit statuses of every kernel that ended since the last call
+    (negative: the signal that ended it).
     """
     deadline = time.monotonic() + grace
-    statuses: list[int | None] = []
     while _EXITING:
         zygote, pid = _EXITING[0]
         status = (zygote.request({"op": "poll", "pid": pid})["status"] if zygote.alive
                   else None)
         if status is not None or not zygote.alive:
-            statuses.append(status)
+            if status is not None:
+                _EXITS[pid] = int(status)
             _EXITING.pop(0)
         elif time.monotonic() > deadline:
             zygote.request({"op": "signal", "pid": pid, "signum": 9})
             deadline = time.monotonic() + grace
         else:
             time.sleep(0.01)
-    return statuses
+    return kernel_exits()
 
 
 def execute(source: Path, target: Path, parameters: dict[str, Any], cwd: Path,

@@ -63,17 +63,34 @@ def set_parent_death_signal() -> None:
     libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
+class _KernelShell:
+    """What ``builtins.get_ipython()`` returns inside a kernel, as far as imports look.
+
+    pandas decides at import time whether it runs in a terminal (display
+    options sized to the terminal) or in a Jupyter kernel (``max_columns`` 20)
+    by calling ``get_ipython()`` and looking for a ``kernel`` attribute.
+    """
+
+    kernel = None
+
+
 def _preload() -> tuple[list[str], list[str]]:
+    import builtins
+
     # ipykernel sets the inline backend before user code imports matplotlib; so do we
     os.environ.setdefault("MPLBACKEND", _INLINE)
     extra = [m for m in os.environ.get("WORKBENCH_PRELOAD", "").split(",") if m]
     done, missing = [], []
-    for name in (*PRELOAD, *extra):
-        try:
-            importlib.import_module(name)
-            done.append(name)
-        except Exception as err:  # an optional module: the kernel imports it itself
-            missing.append(f"{name}: {type(err).__name__}: {err}")
+    builtins.get_ipython = _KernelShell  # type: ignore[attr-defined]
+    try:
+        for name in (*PRELOAD, *extra):
+            try:
+                importlib.import_module(name)
+                done.append(name)
+            except Exception as err:  # an optional module: the kernel imports it itself
+                missing.append(f"{name}: {type(err).__name__}: {err}")
+    finally:
+        del builtins.get_ipython
     return done, missing
 
 

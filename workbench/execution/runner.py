@@ -230,8 +230,9 @@ def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None,
 def _run_in(source: Path, work: Path, typed: dict[str, Any], manifest: dict[str, Any],
             progress: bool, engine: str) -> None:
     """Execute, render and wait for the kernel to exit, recording how it went."""
-    from ._engine import settle_kernels
+    from ._engine import kernel_exits, settle_kernels
 
+    kernel_exits()  # forget kernels of earlier runs
     executed = work / f"{source.stem}.ipynb"
     try:
         _execute(source, executed, typed, work, progress, engine)
