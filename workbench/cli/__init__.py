@@ -16,6 +16,7 @@ import sys
 
 import click
 
+from ..foundation.errors import WorkbenchError
 from ._util import friendly_errors as _friendly_errors
 from .db import db
 
@@ -68,23 +69,52 @@ def params(notebook: str) -> None:
               metavar="NAME VALUE", help="A parameter value (repeatable).")
 @click.option("-f", "--parameters-file", type=click.Path(dir_okay=False),
               help="YAML file of parameter values; -p values win.")
-@click.option("--progress/--no-progress", default=True, help="Show cell progress.")
+@click.option("--progress/--no-progress", default=True,
+              help="Show cell progress (only with --no-daemon).")
+@click.option("--daemon/--no-daemon", default=True,
+              help="Run in the warm engine that stays up between calls (default; "
+                   "WORKBENCH_ENGINE_IDLE=0 turns it off) or in this process.")
 @_friendly_errors
 def run(notebook: str, pairs: tuple[tuple[str, str], ...], parameters_file: str | None,
-        progress: bool) -> None:
+        progress: bool, daemon: bool) -> None:
     """Run NOTEBOOK with papermill into outputs/NOTEBOOK/RUN-ID/."""
-    from ..execution.params import read_parameter_file, validate_parameters
+    from ..execution import _daemon
+
+    if daemon and _daemon.enabled():
+        if not _daemon.running():
+            _check_run_parameters(notebook, pairs, parameters_file)  # before an engine starts
+        # the warm engine validates again (with the same rules) and runs
+        answer = _daemon.submit({"notebook": notebook, "pairs": dict(pairs),
+                                 "parameters_file": parameters_file})
+        if answer["status"] == "refused":
+            raise WorkbenchError(answer["en"], answer["zh"])
+        _report_run(answer["status"], answer["run_dir"], answer["error"])
+        return
     from ..execution.runner import run_notebook
+
+    typed = _check_run_parameters(notebook, pairs, parameters_file)
+    result = run_notebook(notebook, typed, progress=progress)
+    _report_run(result.status, str(result.run_dir), result.manifest.get("error", ""))
+
+
+def _check_run_parameters(notebook: str, pairs: tuple[tuple[str, str], ...],
+                          parameters_file: str | None) -> dict[str, object]:
+    from ..execution.params import read_parameter_file, validate_parameters
 
     values = read_parameter_file(parameters_file) if parameters_file else {}
     typed = validate_parameters(notebook, values)  # values from YAML are already typed
     typed.update(validate_parameters(notebook, dict(pairs), from_cli=True))
-    result = run_notebook(notebook, typed, progress=progress)
-    click.echo(f"{result.status}: {result.run_dir}")
-    if result.run_dir.joinpath("report.html").exists():
-        click.echo(f"report: {result.run_dir / 'report.html'}")
-    if not result.ok:
-        click.echo(f"error: {result.manifest.get('error', '')}", err=True)
+    return typed
+
+
+def _report_run(status: str, run_dir: str, error: str) -> None:
+    from pathlib import Path
+
+    click.echo(f"{status}: {run_dir}")
+    if run_dir and Path(run_dir, "report.html").exists():
+        click.echo(f"report: {Path(run_dir, 'report.html')}")
+    if status != "completed":
+        click.echo(f"error: {error}", err=True)
         sys.exit(1)
 
 
@@ -105,7 +135,8 @@ def _pairs(items: tuple[str, ...], option: str) -> dict[str, object]:
               help="Shorthand: one run per value (comma-separated, or 'all').")
 @click.option("-p", "--parameter", "fixed", multiple=True, metavar="NAME=VALUE",
               help="Shorthand: a parameter for every run.")
-@click.option("-j", "--jobs", type=int, default=None, help="Runs at a time (default: cores).")
+@click.option("-j", "--jobs", type=int, default=None,
+              help="Runs at a time, at least 1 (default: cores).")
 @click.option("--force", is_flag=True, help="Rerun cached runs too.")
 @click.option("--retry-failed", is_flag=True, help="Run only the runs that failed last time.")
 @click.option("--dask", is_flag=True, help="Run on a local Dask cluster.")
@@ -157,8 +188,8 @@ def export_microdata(source: str | None, quasi: str, k: int, output: str | None)
     from pathlib import Path
 
     from ..foundation.config import paths
-    from ..store.demo import load_survey
     from ..protection.privacy import load_microdata, write_k_anonymous_extract
+    from ..store.demo import load_survey
 
     data = load_microdata(source, identifiers="keep") if source else load_survey()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
@@ -178,8 +209,8 @@ def index() -> None:
 @main.command()
 def info() -> None:
     """Show the project's paths and package versions."""
-    from ..foundation.config import paths
     from ..execution.runner import package_versions
+    from ..foundation.config import paths
 
     for key, value in paths().as_dict().items():
         click.echo(f"{key:<11} {value}")

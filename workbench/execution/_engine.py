@@ -309,12 +309,60 @@ def settle_kernels(grace: float = 5.0) -> list[int]:
     return kernel_exits()
 
 
+def _register_engine() -> str:
+    """Register papermill's engine ``workbench``: nbclient, with fewer notebook writes.
+
+    papermill's default manager rewrites the whole output notebook (images
+    included) before and after every cell.  This one writes it when the run
+    starts, every ``autosave_cell_every`` seconds during long cells, and when
+    the run ends, however it ends (a dead kernel included), so a failed run
+    still leaves its partial notebook.  The notebook written is the same.
+    """
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    class SparseSaveManager(NotebookExecutionManager):
+        _closing = False
+        _saved_at = float("-inf")
+
+        def save(self, **kwargs: Any) -> None:
+            now = time.monotonic()
+            if self._closing or now - self._saved_at >= max(self.autosave_cell_every, 1):
+                self._saved_at = now
+                super().save(**kwargs)
+
+        def notebook_complete(self, **kwargs: Any) -> None:
+            self._closing = True
+            super().notebook_complete(**kwargs)
+
+    class WorkbenchEngine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb: Any, kernel_name: str, output_path: str | None = None,
+                             progress_bar: bool = True, log_output: bool = False,
+                             autosave_cell_every: int = 30, **kwargs: Any) -> Any:
+            nb_man = SparseSaveManager(nb, output_path=output_path, progress_bar=progress_bar,
+                                       log_output=log_output,
+                                       autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
+                                             **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
+    papermill_engines.register("workbench", WorkbenchEngine)
+    return "workbench"
+
+
 def execute(source: Path, target: Path, parameters: dict[str, Any], cwd: Path,
             progress: bool, warm: bool = True) -> None:
-    """``papermill.execute_notebook`` with a forked warm kernel (``warm``) or papermill's own."""
+    """``papermill.execute_notebook``: a forked warm kernel (``warm``) or papermill's defaults."""
     import papermill as pm
 
-    extra: dict[str, Any] = {"kernel_manager_class": ZygoteKernelManager} if warm else {}
+    extra: dict[str, Any] = {}
+    if warm:
+        extra = {"kernel_manager_class": ZygoteKernelManager, "engine_name": _register_engine()}
     pm.execute_notebook(str(source), str(target), parameters=parameters,
                         kernel_name="python3", cwd=str(cwd), progress_bar=progress,
                         start_timeout=120, report_mode=False, **extra)

@@ -38,7 +38,7 @@ import json
 import os
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -174,6 +174,9 @@ class BatchResult:
 
     table: pd.DataFrame
     seconds: float
+    #: one row per report answered by a warm worker: its pid, reports so far, resident MB
+    #: of the worker and of its zygote (how memory behaves over a long batch)
+    memory: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def ok(self) -> bool:
@@ -250,6 +253,9 @@ def _lost(run: RunSpec, worker: WarmWorker) -> tuple[str, str]:
     return "failed", error
 
 
+_MEMORY: list[dict[str, Any]] = []
+
+
 def _run_local(todo: list[RunSpec], jobs: int, bar: Any,
                inputs: dict[str, str]) -> list[tuple[RunSpec, str, str]]:
     pending, results = list(todo), []
@@ -276,6 +282,8 @@ def _run_local(todo: list[RunSpec], jobs: int, bar: Any,
                     slots[i] = None
                 else:
                     outcome, error = answer["status"], answer.get("error", "")
+                    _MEMORY.append({"worker": worker.proc.pid, **{
+                        k: answer.get(k) for k in ("reports", "rss_mb", "zygote_mb")}})
                     if answer.get("recycle"):
                         worker.stop()
                         slots[i] = None
@@ -393,6 +401,7 @@ def run_batch(runs: list[RunSpec], jobs: int | None = None, force: bool = False,
     if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
         raise ParameterError(f"jobs must be a whole number of at least 1, not {jobs!r}",
                              f"并行数 jobs 必须是不小于 1 的整数，而不是 {jobs!r}")
+    _MEMORY.clear()
     remove_stale_partials()  # debris of killed runs only; never a run in flight
     todo, skipped = _select(runs, force, retry_failed)
     journal_append([{"run": _journal_key(run), "state": "queued"} for run in todo])
@@ -419,4 +428,4 @@ def run_batch(runs: list[RunSpec], jobs: int | None = None, force: bool = False,
                            "error": error, **{k: str(v) for k, v in r.parameters.items()}}
                           for r, outcome, error in rows])
     table = table.fillna("").sort_values(["notebook", "run_id"], ignore_index=True)
-    return BatchResult(table, time.perf_counter() - started)
+    return BatchResult(table, time.perf_counter() - started, pd.DataFrame(_MEMORY))
