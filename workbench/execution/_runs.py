@@ -25,6 +25,7 @@ import json
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -57,33 +58,56 @@ def _lock_path(final: Path) -> Path:
     return final.with_name(f".{final.name}.lock")
 
 
-@contextmanager
-def run_lock(final: Path) -> Iterator[None]:
-    """Hold the run's lock for the block; :class:`RunBusyError` if another process has it."""
-    path = _lock_path(final)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+def _acquire(path: Path, wait: float) -> int:
+    """An fd holding the exclusive lock on ``path`` (the file as it is now), or raise busy."""
+    deadline = time.monotonic() + wait
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise RunBusyError(
-                f"Run {final.parent.name}/{final.name} is being executed by another process",
-                f"运行 {final.parent.name}/{final.name} 正由另一个进程执行") from None
-        os.ftruncate(fd, 0)
+            os.close(fd)
+            if time.monotonic() > deadline:
+                return -1
+            time.sleep(0.05)  # a probe or a finishing run holds it for a moment
+            continue
+        try:
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                return fd
+        except FileNotFoundError:
+            pass
+        os.close(fd)  # its holder removed the file meanwhile: lock the new one
+
+
+@contextmanager
+def run_lock(final: Path, wait: float = 5.0) -> Iterator[None]:
+    """Hold the run's lock for the block; :class:`RunBusyError` if another process has it.
+
+    The lock file is removed when the block ends, so finished runs leave none.
+    """
+    path = _lock_path(final)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = _acquire(path, wait)
+    if fd < 0:
+        raise RunBusyError(
+            f"Run {final.parent.name}/{final.name} is being executed by another process",
+            f"运行 {final.parent.name}/{final.name} 正由另一个进程执行")
+    try:
         os.write(fd, json.dumps({"pid": os.getpid(),
                                  "started": datetime.now(UTC).isoformat()}).encode())
         yield
     finally:
+        path.unlink(missing_ok=True)
         os.close(fd)  # releases the lock
 
 
 def is_locked(final: Path) -> bool:
-    """Whether a live process holds the run's lock."""
+    """Whether a live process holds the run's lock (probing holds it for an instant)."""
     path = _lock_path(final)
-    if not path.exists():
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
         return False
-    fd = os.open(path, os.O_RDWR)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -136,7 +160,11 @@ def remove_stale_partials(notebook: str | None = None) -> int:
     for partial in base.glob(pattern):
         final = partial.with_name(partial.name[1:-len(".partial")])
         if partial.is_dir() and not is_locked(final):
-            shutil.rmtree(partial, ignore_errors=True)
+            try:
+                with run_lock(final, wait=0):  # nobody can start it while we remove it
+                    shutil.rmtree(partial, ignore_errors=True)
+            except RunBusyError:
+                continue
             removed += 1
     return removed
 

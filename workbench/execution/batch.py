@@ -218,24 +218,29 @@ def _record_lost(run: RunSpec, error: str) -> None:
     from .runner import finish_manifest, publish_run
 
     try:
-        lock = run_lock(run.folder)
-        lock.__enter__()
+        with run_lock(run.folder):
+            work = run.folder.with_name(f".{run.run_id}.partial")
+            work.mkdir(parents=True, exist_ok=True)
+            manifest_path = work / "manifest.json"
+            manifest = (json.loads(manifest_path.read_text(encoding="utf-8"))
+                        if manifest_path.exists() else
+                        {"notebook": run.notebook, "run_id": run.run_id,
+                         "parameters": run.parameters, "cache_key": run.cache_key,
+                         "started": datetime.now(UTC).isoformat()})
+            manifest.update(status="failed", error=error)
+            finish_manifest(work, manifest, datetime.fromisoformat(manifest["started"]))
+            publish_run(work, run.folder)
     except RunBusyError:
-        return  # another process is running it now: it will record the outcome
+        pass  # another process is running it now: it will record the outcome
+
+
+def _discard_partial(run: RunSpec) -> None:
+    """Remove an interrupted run's partial folder (and its lock file)."""
     try:
-        work = run.folder.with_name(f".{run.run_id}.partial")
-        work.mkdir(parents=True, exist_ok=True)
-        manifest_path = work / "manifest.json"
-        manifest = (json.loads(manifest_path.read_text(encoding="utf-8"))
-                    if manifest_path.exists() else
-                    {"notebook": run.notebook, "run_id": run.run_id,
-                     "parameters": run.parameters, "cache_key": run.cache_key,
-                     "started": datetime.now(UTC).isoformat()})
-        manifest.update(status="failed", error=error)
-        finish_manifest(work, manifest, datetime.fromisoformat(manifest["started"]))
-        publish_run(work, run.folder)
-    finally:
-        lock.__exit__(None, None, None)
+        with run_lock(run.folder):
+            shutil.rmtree(run.folder.with_name(f".{run.run_id}.partial"), ignore_errors=True)
+    except RunBusyError:
+        pass  # someone else is running it now
 
 
 def _log_dir() -> Path:
@@ -293,11 +298,9 @@ def _run_local(todo: list[RunSpec], jobs: int, bar: Any,
     except KeyboardInterrupt:
         for worker in slots:
             if worker is not None:
-                worker.kill()  # its lock dies with it: the partial folder is debris now
+                worker.kill()  # its lock dies with it
                 if worker.current is not None:
-                    partial = worker.current.folder.with_name(
-                        f".{worker.current.run_id}.partial")
-                    shutil.rmtree(partial, ignore_errors=True)
+                    _discard_partial(worker.current)
         raise
     finally:
         for worker in slots:
