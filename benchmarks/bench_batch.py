@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -48,12 +49,24 @@ def _env(outputs: Path, pythonpath: Path = ROOT) -> dict[str, str]:
             "PYTHONPATH": str(pythonpath)}
 
 
-def _timed(command: list[str], env: dict[str, str]) -> float:
-    start = time.perf_counter()
+# CPU seconds of every finished descendant (workers wait for their zygote, zygotes reap
+# their kernels): a load-independent measure beside the wall time
+CPU: dict[str, float] = {}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _timed(command: list[str], env: dict[str, str], label: str = "") -> float:
+    start, cpu = time.perf_counter(), _children_cpu()
     proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command[:4])}... failed:\n{proc.stdout}\n{proc.stderr}")
+    if label:
+        CPU[label] = CPU.get(label, 0.0) + _children_cpu() - cpu
     return seconds
 
 
@@ -69,8 +82,9 @@ def warm_batches(tmp: Path, jobs: int, repeat: int) -> list[float]:
     for i in range(repeat):
         outputs = tmp / f"warm_{i}"
         times.append(_timed(_batch_command([sys.executable, "-m", "workbench.cli"], DOMAINS,
-                                          jobs), _env(outputs)))
-        print(f"  warm batch {i + 1}: {times[-1]:6.1f} s (load {_load()})", flush=True)
+                                          jobs), _env(outputs), f"warm{i}"))
+        print(f"  warm batch {i + 1}: {times[-1]:6.1f} s wall, {CPU[f'warm{i}']:6.1f} s CPU "
+              f"(load {_load()})", flush=True)
     return times
 
 
@@ -82,7 +96,7 @@ def baseline_batch(tmp: Path, commit: str, jobs: int, domains: list[str]) -> flo
                              capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
     return _timed(_batch_command([str(BIN / "workbench")], domains, jobs),
-                  _env(tmp / "baseline_out", tree))
+                  _env(tmp / "baseline_out", tree), "baseline")
 
 
 def papermill_loop(tmp: Path, domains: list[str]) -> float:
@@ -91,7 +105,7 @@ def papermill_loop(tmp: Path, domains: list[str]) -> float:
 
     regions = load_regions().at_level("district")["code"].tolist()
     source = ROOT / "notebooks" / "topic_report.ipynb"
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _children_cpu()
     for domain in domains:
         for region in regions:
             folder = tmp / "papermill" / f"{domain}_{region}"
@@ -101,6 +115,7 @@ def papermill_loop(tmp: Path, domains: list[str]) -> float:
                             "-p", "domain", domain, "-p", "region", region, "-p", "year",
                             "2025", "-k", "python3", "--cwd", str(folder), "--no-progress-bar"],
                            env=env, capture_output=True, check=True)
+    CPU["papermill"] = _children_cpu() - cpu
     return time.perf_counter() - start
 
 
@@ -172,12 +187,18 @@ def main() -> None:
         domains = DOMAINS[:max(1, round(sample / 13))]
         scale = 91 / (13 * len(domains))
         note = "" if scale == 1 else f" (extrapolated from {13 * len(domains)} reports)"
+        warm_cpu = statistics.median(v for k, v in CPU.items() if k.startswith("warm"))
         old = baseline_batch(tmp, args.baseline_commit, args.jobs, domains) * scale
-        print(f"today's engine ({args.baseline_commit}), --jobs {args.jobs}: {old:6.1f} s"
-              f"{note}  ratio {old / warm:4.1f}x", flush=True)
+        old_cpu = CPU["baseline"] * scale
+        print(f"today's engine ({args.baseline_commit}), --jobs {args.jobs}: {old:6.1f} s wall, "
+              f"{old_cpu:6.1f} s CPU{note}; ratios {old / warm:4.1f}x wall, "
+              f"{old_cpu / warm_cpu:4.1f}x CPU", flush=True)
         loop = papermill_loop(tmp, domains) * scale
-        print(f"plain papermill CLI loop, 1 at a time: {loop:6.1f} s{note}  "
-              f"ratio {loop / warm:4.1f}x")
+        loop_cpu = CPU["papermill"] * scale
+        print(f"plain papermill CLI loop, 1 at a time: {loop:6.1f} s wall, {loop_cpu:6.1f} s "
+              f"CPU{note}; ratios {loop / warm:4.1f}x wall, {loop_cpu / warm_cpu:4.1f}x CPU")
+        print(f"warm engine: {warm_cpu:.1f} s CPU for 91 reports ({warm_cpu / 91:.2f} s each; "
+              f"{warm_cpu / args.jobs:.0f} s of {args.jobs} free cores)")
         print(f"load average after: {_load()}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
