@@ -25,6 +25,7 @@ End of input ends the zygote and its remaining kernels.
 from __future__ import annotations
 
 import atexit
+import gc
 import contextlib
 import importlib
 import json
@@ -248,6 +249,10 @@ def main() -> None:
     if sys.path and sys.path[0] in ("", os.getcwd()):
         del sys.path[0]  # as ipykernel_launcher does; the kernel adds '' back itself
     preloaded, missing = _preload()
+    # the preloaded objects live as long as any kernel: keep the collector off them, or
+    # every kernel's first collections would touch (and so copy) the whole shared heap
+    gc.collect()
+    gc.freeze()
     _Server(inp, out, preloaded, missing).serve()
 
 
