@@ -59,9 +59,11 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _timed(command: list[str], env: dict[str, str], label: str = "") -> float:
+def _timed(command: list[str], env: dict[str, str], label: str = "",
+           cwd: Path | None = None) -> float:
     start, cpu = time.perf_counter(), _children_cpu()
-    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(command, env=env, capture_output=True, text=True, check=False,
+                          cwd=cwd)
     seconds = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command[:4])}... failed:\n{proc.stdout}\n{proc.stderr}")
@@ -95,8 +97,9 @@ def baseline_batch(tmp: Path, commit: str, jobs: int, domains: list[str]) -> flo
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "workbench"],
                              capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+    # run from the exported tree: ``python -m`` puts the working directory first on sys.path
     return _timed(_batch_command([str(BIN / "workbench")], domains, jobs),
-                  _env(tmp / "baseline_out", tree), "baseline")
+                  _env(tmp / "baseline_out", tree), "baseline", cwd=tree)
 
 
 def papermill_loop(tmp: Path, domains: list[str]) -> float:

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from ..foundation.errors import WorkbenchError
-from ._zygote import IMPORT_ENV_PREFIXES
+from ._zygote import IMPORT_ENV_PREFIXES, package_home
 
 __all__ = ["enabled", "fingerprint", "socket_path", "running", "submit", "serve"]
 
@@ -99,7 +99,7 @@ def _start(path: Path) -> None:
     with log.open("a", encoding="utf-8") as handle:
         subprocess.Popen([sys.executable, "-m", "workbench.execution._daemon", str(path)],
                          stdin=subprocess.DEVNULL, stdout=handle, stderr=handle,
-                         start_new_session=True, close_fds=True)
+                         start_new_session=True, close_fds=True, cwd=package_home())
 
 
 def submit(request: dict[str, Any], start_timeout: float = 180.0) -> dict[str, Any]:

@@ -36,7 +36,7 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
 from ..foundation.errors import WorkbenchError
-from ._zygote import IMPORT_ENV_PREFIXES, set_parent_death_signal
+from ._zygote import IMPORT_ENV_PREFIXES, package_home, set_parent_death_signal
 
 __all__ = ["Zygote", "ZygoteProvisioner", "ZygoteKernelManager", "ZygoteKernelClient",
            "shared_zygote", "close_shared_zygote", "settle_kernels", "kernel_exits", "execute"]
@@ -55,7 +55,8 @@ class Zygote:
         self.env = _import_env(os.environ)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "workbench.execution._zygote"], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, text=True, bufsize=1, preexec_fn=set_parent_death_signal)
+            stdout=subprocess.PIPE, text=True, bufsize=1, preexec_fn=set_parent_death_signal,
+            cwd=package_home())
         self.lock = threading.Lock()
         self.info = self._read(_START_TIMEOUT)
         self.spawned = 0

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ._zygote import set_parent_death_signal
+from ._zygote import package_home, set_parent_death_signal
 
 __all__ = ["LineReader", "WarmWorker"]
 
@@ -72,7 +72,8 @@ class WarmWorker:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "workbench.execution._batch_worker"],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=handle,
-                start_new_session=True, preexec_fn=set_parent_death_signal, env=self.env)
+                start_new_session=True, preexec_fn=set_parent_death_signal, env=self.env,
+                cwd=package_home())
         assert self.proc.stdout is not None
         self.reader = LineReader(self.proc.stdout.fileno())
 

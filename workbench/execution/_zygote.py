@@ -25,8 +25,8 @@ End of input ends the zygote and its remaining kernels.
 from __future__ import annotations
 
 import atexit
-import gc
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -34,9 +34,10 @@ import select
 import signal
 import sys
 import traceback
+from pathlib import Path
 from typing import Any, NoReturn
 
-__all__ = ["PRELOAD", "IMPORT_ENV_PREFIXES", "set_parent_death_signal", "main"]
+__all__ = ["PRELOAD", "IMPORT_ENV_PREFIXES", "package_home", "set_parent_death_signal", "main"]
 
 # What every report's kernel would import anyway (the notebooks' imports).
 PRELOAD = ("numpy", "pandas", "scipy", "scipy.stats", "matplotlib", "matplotlib.pyplot",
@@ -52,6 +53,15 @@ IMPORT_ENV_PREFIXES = ("PYTHON", "MPL", "OPENBLAS", "OMP_", "MKL", "NUMEXPR", "L
                        "TZ", "HOME", "PATH")
 
 _INLINE = "module://matplotlib_inline.backend_inline"
+
+
+def package_home() -> str:
+    """The folder holding the imported ``workbench`` package.
+
+    Helper processes start there: ``python -m`` puts the working directory first on
+    ``sys.path``, so they import the very package their parent imported.
+    """
+    return str(Path(__file__).resolve().parents[2])
 
 
 def set_parent_death_signal() -> None:
