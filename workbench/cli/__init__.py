@@ -81,8 +81,8 @@ def run(notebook: str, pairs: tuple[tuple[str, str], ...], parameters_file: str 
     from ..execution import _daemon
 
     if daemon and _daemon.enabled():
-        if not _daemon.running():
-            _check_run_parameters(notebook, pairs, parameters_file)  # before an engine starts
+        if not _daemon.idle():  # no engine yet, or busy: refuse bad parameters right away
+            _check_run_parameters(notebook, pairs, parameters_file)
         # the warm engine validates again (with the same rules) and runs
         answer = _daemon.submit({"notebook": notebook, "pairs": dict(pairs),
                                  "parameters_file": parameters_file})

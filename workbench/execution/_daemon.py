@@ -39,7 +39,7 @@ from typing import Any
 from ..foundation.errors import WorkbenchError
 from ._zygote import IMPORT_ENV_PREFIXES, package_home
 
-__all__ = ["enabled", "fingerprint", "socket_path", "running", "submit", "serve"]
+__all__ = ["enabled", "fingerprint", "socket_path", "running", "idle", "submit", "serve"]
 
 IDLE = float(os.environ.get("WORKBENCH_ENGINE_IDLE", "900"))
 
@@ -59,7 +59,8 @@ def fingerprint() -> str:
     env = sorted((k, v) for k, v in os.environ.items()
                  if k.startswith((*IMPORT_ENV_PREFIXES, "WORKBENCH_WORKER_",
                                   "WORKBENCH_ENGINE_")))
-    payload = [sys.executable, [p for p in sys.path if p], env, str(package), files]
+    # sys.path[0] is the caller's script folder or working directory: not the engine's
+    payload = [sys.executable, sys.path[1:], env, str(package), files]
     return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
 
@@ -94,6 +95,19 @@ def running() -> bool:
     return True
 
 
+def idle(wait: float = 0.3) -> bool:
+    """Whether a warm engine is up and free now (it greets a connection it accepts)."""
+    sock = _connect(socket_path())
+    if sock is None:
+        return False
+    with sock:
+        sock.settimeout(wait)
+        try:
+            return sock.recv(6) == b"ready\n"
+        except OSError:
+            return False  # busy with another caller's run
+
+
 def _start(path: Path) -> None:
     log = path.with_suffix(".log")
     with log.open("a", encoding="utf-8") as handle:
@@ -123,6 +137,8 @@ def _submit(request: dict[str, Any], start_timeout: float) -> dict[str, Any]:
                                      f"预热引擎未能启动，见 {log}")
             time.sleep(0.05)
     with sock, sock.makefile("rwb") as stream:
+        if stream.readline() != b"ready\n":  # waits while the engine serves another caller
+            raise ConnectionError("the warm engine closed the connection")
         stream.write((json.dumps({**request, "env": dict(os.environ), "cwd": os.getcwd()},
                                  default=str) + "\n").encode("utf-8"))
         stream.flush()
@@ -168,6 +184,20 @@ def _answer(request: dict[str, Any]) -> dict[str, Any]:
         return {"status": "failed", "run_dir": "", "error": f"{type(err).__name__}: {err}"}
 
 
+def _serve_one(conn: socket.socket) -> int:
+    """Greet, read one request, answer it; return 1 if a run was served."""
+    with conn, conn.makefile("rwb") as stream:
+        stream.write(b"ready\n")
+        stream.flush()
+        line = stream.readline()  # empty: a caller only checked that we are idle
+        if not line:
+            return 0
+        answer = _answer(json.loads(line))
+        stream.write((json.dumps(answer) + "\n").encode("utf-8"))
+        stream.flush()
+        return 1
+
+
 def serve(path: Path) -> None:
     """Listen on ``path`` until idle, recycled, or another engine already serves it."""
     from ._batch_worker import MAX_MB, MAX_REPORTS, _warm_up, memory
@@ -191,13 +221,10 @@ def serve(path: Path) -> None:
             except TimeoutError:
                 break
             conn.settimeout(None)
-            with conn, conn.makefile("rwb") as stream:
-                line = stream.readline()
-                if line:
-                    answer = _answer(json.loads(line))
-                    stream.write((json.dumps(answer) + "\n").encode("utf-8"))
-                    stream.flush()
-                    runs += 1
+            try:
+                runs += _serve_one(conn)
+            except OSError:
+                continue  # the caller went away (an idle() probe, or an interrupted run)
     finally:
         path.unlink(missing_ok=True)
         server.close()
