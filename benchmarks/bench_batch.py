@@ -103,7 +103,7 @@ def baseline_batch(tmp: Path, commit: str, jobs: int, domains: list[str]) -> flo
 
 
 def papermill_loop(tmp: Path, domains: list[str]) -> float:
-    """Plain papermill CLI, one report after another (execution only)."""
+    """Plain papermill CLI, one report after another (execution only; ``-r``: raw strings)."""
     from workbench.regions import load_regions
 
     regions = load_regions().at_level("district")["code"].tolist()
@@ -115,7 +115,7 @@ def papermill_loop(tmp: Path, domains: list[str]) -> float:
             folder.mkdir(parents=True)
             env = {**_env(tmp / "pm_out"), "WORKBENCH_RUN_DIR": str(folder)}
             subprocess.run([str(BIN / "papermill"), str(source), str(folder / "out.ipynb"),
-                            "-p", "domain", domain, "-p", "region", region, "-p", "year",
+                            "-r", "domain", domain, "-r", "region", region, "-p", "year",
                             "2025", "-k", "python3", "--cwd", str(folder), "--no-progress-bar"],
                            env=env, capture_output=True, check=True)
     CPU["papermill"] = _children_cpu() - cpu
