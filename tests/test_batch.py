@@ -87,10 +87,26 @@ def _batch_process(plan, outputs_dir, *extra):
                             stderr=subprocess.PIPE, text=True)
 
 
-def _worker_pids(marker):
-    out = subprocess.run(["pgrep", "-f", f"_batch_worker.*{marker}"], capture_output=True,
-                         text=True).stdout
-    return [int(p) for p in out.split()]
+def _worker_pids(outputs_dir, marker):
+    """Warm workers (``_batch_worker`` processes) executing a run whose folder name has marker.
+
+    A worker holds the run's lock file, which names its pid, while the run's
+    ``.partial`` folder is being assembled.
+    """
+    pids = []
+    for lock in outputs_dir.glob(f"*/.*{marker}*.lock"):
+        partial = lock.with_name(lock.name[:-len(".lock")] + ".partial")
+        if not partial.exists() or not lock.read_text():
+            continue
+        pid = json.loads(lock.read_text())["pid"]
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                cmdline = handle.read()
+        except OSError:
+            continue
+        if b"_batch_worker" in cmdline:
+            pids.append(pid)
+    return pids
 
 
 def _wait_for(predicate, timeout=60):
@@ -108,7 +124,7 @@ def test_killed_worker_is_reported_failed_and_retry_completes_it(outputs_dir, to
     plan.write_text(f"runs:\n  - notebook: {toy}\n    each: {{lang: [zh, en]}}\n"
                     f"    parameters: {{wait: 3.0}}\n", encoding="utf-8")
     proc = _batch_process(plan, outputs_dir, "-j", "2")
-    pids = _wait_for(lambda: _worker_pids("lang=en"))
+    pids = _wait_for(lambda: _worker_pids(outputs_dir, "lang=en"))
     os.kill(pids[0], signal.SIGKILL)
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, out + err

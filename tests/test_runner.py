@@ -1,6 +1,7 @@
 """The papermill runner and the CLI, with real kernels (one per run)."""
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -151,3 +152,25 @@ def test_parameter_values_reach_the_kernel_as_literals(outputs_dir, tmp_path, mo
     assert result.ok, result.manifest.get("error")
     assert (result.run_dir / "received.txt").read_text(encoding="utf-8") == value
     assert not list(tmp_path.rglob("pwned")) and not list(outputs_dir.rglob("pwned"))
+
+
+def test_workbench_run_uses_one_warm_engine_for_every_caller(tmp_path):
+    """The engine runs each call with the caller's environment (outputs) and validation."""
+    env = {**os.environ, "WORKBENCH_ENGINE_IDLE": "30"}  # its own short-lived engine
+    folders = []
+    for name in ("first", "second"):
+        out = tmp_path / name
+        proc = subprocess.run([sys.executable, "-m", "workbench.cli", "run", "getting_started",
+                               "-p", "lang", "en"], env={**env, "WORKBENCH_OUTPUTS": str(out)},
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        folders.append(Path(proc.stdout.split("completed: ")[1].split()[0]))
+        assert folders[-1].parent.parent == out and (folders[-1] / "report.html").exists()
+    bad = subprocess.run([sys.executable, "-m", "workbench.cli", "run", "getting_started",
+                          "-p", "indicator", "H99"], env=env, capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 2 and "Valid choices: H01" in bad.stderr
+    env_sock = subprocess.run(
+        [sys.executable, "-c", "from workbench.execution._daemon import running; "
+         "print(running())"], env=env, capture_output=True, text=True, timeout=60)
+    assert env_sock.stdout.strip() == "True"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
+from ..foundation.errors import WorkbenchError
 from ._main import main
 from ._util import friendly_errors as _friendly_errors
 
@@ -56,25 +58,42 @@ def params(notebook: str) -> None:
               metavar="NAME VALUE|NAME=VALUE", help="A parameter value (repeatable).")
 @click.option("-f", "--parameters-file", type=click.Path(dir_okay=False),
               help="YAML file of parameter values; -p values win.")
-@click.option("--progress/--no-progress", default=True, help="Show cell progress.")
+@click.option("--progress/--no-progress", default=True,
+              help="Show cell progress (only with --no-daemon).")
+@click.option("--daemon/--no-daemon", default=True,
+              help="Run in the warm engine that stays up between calls (default; "
+                   "WORKBENCH_ENGINE_IDLE=0 turns it off) or in this process.")
 @_friendly_errors
 def run(notebook: str, pairs: tuple[str, ...], parameters_file: str | None,
-        progress: bool) -> None:
+        progress: bool, daemon: bool) -> None:
     """Run NOTEBOOK with papermill into outputs/NOTEBOOK/RUN-ID/."""
-    from ..execution.params import read_parameter_file, split_pair, validate_parameters
+    from ..execution import _daemon
+    from ..execution.params import check_run_parameters, split_pair
+
+    values = dict(map(split_pair, pairs))
+    if daemon and _daemon.enabled():
+        if not _daemon.idle():  # no engine yet, or busy: refuse bad parameters right away
+            check_run_parameters(notebook, values, parameters_file)
+        # the warm engine validates again (with the same rules) and runs
+        answer = _daemon.submit({"notebook": notebook, "pairs": values,
+                                 "parameters_file": parameters_file})
+        if answer["status"] == "refused":
+            raise WorkbenchError(answer["en"], answer["zh"])
+        _report_run(answer["status"], answer["run_dir"], answer["error"])
+        return
     from ..execution.runner import run_notebook
 
-    values = read_parameter_file(parameters_file) if parameters_file else {}
-    typed = validate_parameters(notebook, values, check_data=False)  # YAML: already typed
-    typed.update(validate_parameters(notebook, dict(map(split_pair, pairs)), from_cli=True,
-                                     check_data=False))
-    validate_parameters(notebook, typed)  # files, columns, regions: all values known
+    typed = check_run_parameters(notebook, values, parameters_file)
     result = run_notebook(notebook, typed, progress=progress)
-    click.echo(f"{result.status}: {result.run_dir}")
-    if result.run_dir.joinpath("report.html").exists():
-        click.echo(f"report: {result.run_dir / 'report.html'}")
-    if not result.ok:
-        click.echo(f"error: {result.manifest.get('error', '')}", err=True)
+    _report_run(result.status, str(result.run_dir), result.manifest.get("error", ""))
+
+
+def _report_run(status: str, run_dir: str, error: str) -> None:
+    click.echo(f"{status}: {run_dir}")
+    if run_dir and Path(run_dir, "report.html").exists():
+        click.echo(f"report: {Path(run_dir, 'report.html')}")
+    if status != "completed":
+        click.echo(f"error: {error}", err=True)
         sys.exit(1)
 
 
@@ -95,7 +114,8 @@ def _pairs(items: tuple[str, ...], option: str) -> dict[str, object]:
               help="Shorthand: one run per value (comma-separated, or 'all').")
 @click.option("-p", "--parameter", "fixed", multiple=True, metavar="NAME VALUE|NAME=VALUE",
               help="Shorthand: a parameter for every run.")
-@click.option("-j", "--jobs", type=int, default=None, help="Runs at a time (default: cores).")
+@click.option("-j", "--jobs", type=int, default=None,
+              help="Runs at a time, at least 1 (default: cores).")
 @click.option("--force", is_flag=True, help="Rerun cached runs too.")
 @click.option("--retry-failed", is_flag=True, help="Run only the runs that failed last time.")
 @click.option("--dask", is_flag=True, help="Run on a local Dask cluster.")

@@ -1,23 +1,103 @@
-"""Entry point of one batch run in its own process.
+"""A warm worker: ``python -m workbench.execution._batch_worker``.
 
-``python -m workbench.execution._batch_worker SPEC``
+It imports papermill, nbclient and nbconvert, compiles the HTML template and
+starts its zygote (:mod:`._zygote`, which imports the scientific stack and
+the workbench) once, then runs report after report: each request is one JSON
+line on stdin (``{"run": {...RunSpec...}, "inputs": {...}}``), each answer one
+JSON line on stdout (``{"status", "error", "run_dir", "rss_mb", "zygote_mb",
+"reports", "recycle"}``).  Every report still gets its own freshly forked
+kernel process; the worker only drives papermill and renders the report (HTML, Word, PDF).
 
-Exit code 0 when the run completed, 1 when it failed (its manifest says why).
+Memory stays bounded: after ``WORKBENCH_WORKER_MAX_REPORTS`` reports (default
+200) or when the worker and its zygote together exceed
+``WORKBENCH_WORKER_MAX_MB`` (default 1500) the answer says ``recycle`` and
+the worker exits; the batch starts a fresh one.  The worker asks Linux to
+kill it when its parent dies (and its zygote and kernels die with it).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import traceback
+from typing import Any
 
-from .runner import run_notebook
+from ._zygote import _rss_mb, set_parent_death_signal
+
+MAX_REPORTS = int(os.environ.get("WORKBENCH_WORKER_MAX_REPORTS", "200"))
+MAX_MB = float(os.environ.get("WORKBENCH_WORKER_MAX_MB", "1500"))
+
+
+def _warm_up() -> dict[str, Any]:
+    from . import _engine
+    from .runner import _register_safe_translator
+
+    zygote = _engine.shared_zygote()
+    _register_safe_translator()
+    _warm_renderers()
+    return {"ready": True, "pid": os.getpid(), "zygote_pid": zygote.proc.pid,
+            "missing": zygote.info.get("missing", [])}
+
+
+def _warm_renderers() -> None:
+    """Import what renders the report's three formats once per worker, not once per report."""
+    import docx  # noqa: F401  (python-docx: the Word file)
+    import typst  # noqa: F401  (the PDF)
+
+    from ..reporting import _docx, _html, _pdf, render  # noqa: F401
+
+
+def run_request(request: dict[str, Any]) -> dict[str, Any]:
+    """Run one report; never raises (a failure is an answer)."""
+    from .runner import run_notebook
+
+    spec = request["run"]
+    print(f"== {spec['notebook']}/{spec['run_id']}", file=sys.stderr, flush=True)
+    try:
+        result = run_notebook(spec["path"], spec["parameters"], update_index=False,
+                              run_id=spec["run_id"], inputs=request.get("inputs"))
+        return {"status": result.status, "error": result.manifest.get("error", ""),
+                "run_dir": str(result.run_dir)}
+    except Exception as err:  # refused before running (busy, bad parameter...)
+        traceback.print_exc()
+        return {"status": "failed", "error": f"{type(err).__name__}: {err}"[:4000],
+                "run_dir": ""}
+
+
+def memory() -> tuple[float, float]:
+    """Resident MB of this worker and of its zygote."""
+    from . import _engine
+
+    zygote = _engine._SHARED.get("zygote")
+    return _rss_mb(), (zygote.rss_mb() if zygote is not None and zygote.alive else 0.0)
 
 
 def main() -> int:
-    spec = json.loads(sys.argv[1])
-    result = run_notebook(spec["path"], spec["parameters"], update_index=False,
-                          run_id=spec["run_id"])
-    return 0 if result.ok else 1
+    """Serve run requests until stdin closes or the worker is due for recycling."""
+    set_parent_death_signal()
+    # the protocol keeps the original stdout; fd 1 becomes stderr (the worker's log)
+    # so that nothing papermill or a library prints can corrupt it
+    out = os.fdopen(os.dup(1), "w", encoding="utf-8", buffering=1)
+    os.dup2(2, 1)
+    out.write(json.dumps(_warm_up()) + "\n")
+    from . import _engine
+
+    reports = 0
+    try:
+        for line in sys.stdin:
+            answer = run_request(json.loads(line))
+            reports += 1
+            own, zygote = memory()
+            recycle = reports >= MAX_REPORTS or own + zygote > MAX_MB
+            answer.update(rss_mb=round(own, 1), zygote_mb=round(zygote, 1), reports=reports,
+                          recycle=recycle)
+            out.write(json.dumps(answer) + "\n")
+            if recycle:
+                break
+    finally:
+        _engine.close_shared_zygote()
+    return 0
 
 
 if __name__ == "__main__":

@@ -37,10 +37,8 @@ import itertools
 import json
 import os
 import shutil
-import subprocess
-import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -49,6 +47,15 @@ import pandas as pd
 
 from ..foundation import config
 from ..foundation.errors import ParameterError, WorkbenchError, choices_text
+from ._pool import WarmWorker, wait_any
+from ._runs import (
+    RunBusyError,
+    check_folder_name,
+    journal_append,
+    remove_stale_partials,
+    run_lock,
+    unfinished_runs,
+)
 from .params import SEMANTIC_PARAMETERS, resolve_notebook, validate_parameters
 from .runner import cache_key, file_sha256, input_hashes, package_versions
 
@@ -127,6 +134,7 @@ def expand_plan(entries: list[dict[str, Any]],
             raise WorkbenchError(f"Plan entry {number} needs a 'notebook'",
                                  f"计划第 {number} 项缺少 notebook")
         source = resolve_notebook(entry["notebook"])
+        check_folder_name(source.stem)
         notebook_sha = file_sha256(source)
         combos = _combinations(entry.get("each") or {})
         if not combos:
@@ -166,6 +174,9 @@ class BatchResult:
 
     table: pd.DataFrame
     seconds: float
+    #: one row per report answered by a warm worker: its pid, reports so far, resident MB
+    #: of the worker and of its zygote (how memory behaves over a long batch)
+    memory: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def ok(self) -> bool:
@@ -182,87 +193,124 @@ class BatchResult:
         return f"<p>{self.__repr__()[1:-1]}</p>" + self.table.to_html(index=False)
 
 
+def _journal_key(run: RunSpec) -> str:
+    return f"{run.notebook}/{run.run_id}"
+
+
 def _select(runs: list[RunSpec], force: bool, retry_failed: bool) -> tuple[list, list]:
+    unfinished = unfinished_runs() if retry_failed else set()
     todo, skipped = [], []
     for run in runs:
         status = run_status(run)
-        if force or (status == "failed") or (status == "new" and not retry_failed):
+        if force or status == "failed" or (status == "new" and (
+                not retry_failed or _journal_key(run) in unfinished)):
             todo.append(run)
         else:
             skipped.append((run, "cached" if status == "cached" else "skipped"))
     return todo, skipped
 
 
-def _worker_command(run: RunSpec) -> list[str]:
-    return [sys.executable, "-m", "workbench.execution._batch_worker", json.dumps(asdict(run))]
-
-
 def _record_lost(run: RunSpec, error: str) -> None:
-    """A worker died without finishing: leave a failed run folder that says why."""
+    """A worker died without finishing: record a failed run that says why.
+
+    It never replaces a completed run of the same name (see ``_runs.publish``).
+    """
     from .runner import finish_manifest, publish_run
 
-    work = run.folder.with_name(f".{run.run_id}.partial")
-    work.mkdir(parents=True, exist_ok=True)
-    manifest_path = work / "manifest.json"
-    manifest = (json.loads(manifest_path.read_text(encoding="utf-8"))
-                if manifest_path.exists() else
-                {"notebook": run.notebook, "run_id": run.run_id, "parameters": run.parameters,
-                 "cache_key": run.cache_key, "started": datetime.now(UTC).isoformat()})
-    manifest.update(status="failed", error=error)
-    started = datetime.fromisoformat(manifest["started"])
-    finish_manifest(work, manifest, started)
-    publish_run(work, run.folder)
+    try:
+        with run_lock(run.folder):
+            work = run.folder.with_name(f".{run.run_id}.partial")
+            work.mkdir(parents=True, exist_ok=True)
+            manifest_path = work / "manifest.json"
+            manifest = (json.loads(manifest_path.read_text(encoding="utf-8"))
+                        if manifest_path.exists() else
+                        {"notebook": run.notebook, "run_id": run.run_id,
+                         "parameters": run.parameters, "cache_key": run.cache_key,
+                         "started": datetime.now(UTC).isoformat()})
+            manifest.update(status="failed", error=error)
+            finish_manifest(work, manifest, datetime.fromisoformat(manifest["started"]))
+            publish_run(work, run.folder)
+    except RunBusyError:
+        pass  # another process is running it now: it will record the outcome
 
 
-def _log_path(run: RunSpec) -> Path:
-    return config.paths().outputs / ".batch_logs" / f"{run.notebook}-{run.run_id}.log"
+def _discard_partial(run: RunSpec) -> None:
+    """Remove an interrupted run's partial folder (and its lock file)."""
+    try:
+        with run_lock(run.folder):
+            shutil.rmtree(run.folder.with_name(f".{run.run_id}.partial"), ignore_errors=True)
+    except RunBusyError:
+        pass  # someone else is running it now
 
 
-def _outcome(run: RunSpec, returncode: int) -> tuple[str, str]:
-    manifest = run.folder / "manifest.json"
-    if returncode in (0, 1) and manifest.exists():
-        m = json.loads(manifest.read_text(encoding="utf-8"))
-        if m.get("cache_key") == run.cache_key:
-            return ("completed" if m["status"] == "completed" else "failed"), m.get("error", "")
-    log = _log_path(run)
-    tail = log.read_text(encoding="utf-8", errors="replace")[-1500:] if log.exists() else ""
-    error = f"worker process died (exit code {returncode}) {tail}".strip()
+def _log_dir() -> Path:
+    return config.paths().outputs / ".batch_logs"
+
+
+def _request(run: RunSpec, inputs: dict[str, str]) -> dict[str, Any]:
+    return {"run": asdict(run), "inputs": inputs}
+
+
+def _lost(run: RunSpec, worker: WarmWorker) -> tuple[str, str]:
+    error = (f"worker process died (exit code {worker.proc.returncode}) "
+             f"{worker.log_tail()}").strip()
     _record_lost(run, error)
     return "failed", error
 
 
-def _run_local(todo: list[RunSpec], jobs: int, bar: Any) -> list[tuple[RunSpec, str, str]]:
-    pending, active, results = list(todo), {}, []
+_MEMORY: list[dict[str, Any]] = []
+
+
+def _run_local(todo: list[RunSpec], jobs: int, bar: Any,
+               inputs: dict[str, str]) -> list[tuple[RunSpec, str, str]]:
+    pending, results = list(todo), []
+    slots: list[WarmWorker | None] = [None] * min(jobs, len(todo))
     try:
-        while pending or active:
-            while pending and len(active) < jobs:
-                run = pending.pop(0)
-                log = _log_path(run)
-                log.parent.mkdir(parents=True, exist_ok=True)
-                with log.open("w", encoding="utf-8") as handle:
-                    active[run.run_id] = (run, subprocess.Popen(
-                        _worker_command(run), stdout=subprocess.DEVNULL, stderr=handle))
-            time.sleep(0.05)
-            for rid, (run, proc) in list(active.items()):
-                if proc.poll() is None:
+        while pending or any(w is not None and w.busy for w in slots):
+            for i, worker in enumerate(slots):
+                if pending and (worker is None or not worker.alive):
+                    worker = slots[i] = WarmWorker(_log_dir())
+                if pending and not worker.busy:
+                    run = pending.pop(0)
+                    worker.submit(run, _request(run, inputs))
+            wait_any([w for w in slots if w is not None], 0.5)
+            for i, worker in enumerate(slots):
+                if worker is None or not worker.busy:
                     continue
-                del active[rid]
-                outcome, error = _outcome(run, proc.returncode)
+                answer = worker.answer()
+                if answer is None and worker.alive:
+                    continue
+                run, worker.current = worker.current, None
+                if answer is None:  # the worker died with the run
+                    outcome, error = _lost(run, worker)
+                    worker.kill()
+                    slots[i] = None
+                else:
+                    outcome, error = answer["status"], answer.get("error", "")
+                    _MEMORY.append({"worker": worker.proc.pid, **{
+                        k: answer.get(k) for k in ("reports", "rss_mb", "zygote_mb")}})
+                    if answer.get("recycle"):
+                        worker.stop()
+                        slots[i] = None
                 results.append((run, outcome, error))
+                journal_append([{"run": _journal_key(run), "state": outcome}])
                 _advance(bar, results, len(todo))
     except KeyboardInterrupt:
-        for run, proc in active.values():
-            proc.kill()
-            proc.wait()
-            partial = run.folder.with_name(f".{run.run_id}.partial")
-            if partial.exists():
-                shutil.rmtree(partial)
+        for worker in slots:
+            if worker is not None:
+                worker.kill()  # its lock dies with it
+                if worker.current is not None:
+                    _discard_partial(worker.current)
         raise
+    finally:
+        for worker in slots:
+            if worker is not None and worker.alive:
+                worker.stop()
     return results
 
 
-def _run_on_dask(todo: list[RunSpec], scheduler: str | None, jobs: int,
-                 bar: Any) -> list[tuple[RunSpec, str, str]]:
+def _run_on_dask(todo: list[RunSpec], scheduler: str | None, jobs: int, bar: Any,
+                 inputs: dict[str, str]) -> list[tuple[RunSpec, str, str]]:
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = None if scheduler else LocalCluster(n_workers=jobs, threads_per_worker=1,
@@ -270,21 +318,21 @@ def _run_on_dask(todo: list[RunSpec], scheduler: str | None, jobs: int,
     client = Client(scheduler or cluster)
     env = {k: v for k, v in os.environ.items() if k.startswith("WORKBENCH_")}
     try:
-        futures = {client.submit(_dask_task, _worker_command(run), env, str(_log_path(run)),
-                                 pure=False, key=f"workbench-{run.notebook}-{run.run_id}"): run
+        futures = {client.submit(_dask_task, _request(run, inputs), env, pure=False,
+                                 key=f"workbench-{run.notebook}-{run.run_id}"): run
                    for run in todo}
         results = []
         for future in as_completed(futures):
             run = futures[future]
             try:
-                returncode = future.result()
+                answer = future.result()
             except Exception as err:  # the Dask worker itself was lost
-                returncode = -1
-                error = f"Dask worker lost: {err}"
-                _record_lost(run, error)
-                results.append((run, "failed", error))
-            else:
-                results.append((run, *_outcome(run, returncode)))
+                answer = {"status": "failed", "lost": f"Dask worker lost: {err}"}
+            if answer.get("lost"):
+                _record_lost(run, answer["lost"])
+                answer["error"] = answer["lost"]
+            results.append((run, answer["status"], answer.get("error", "")))
+            journal_append([{"run": _journal_key(run), "state": answer["status"]}])
             _advance(bar, results, len(todo))
         return results
     finally:
@@ -293,12 +341,34 @@ def _run_on_dask(todo: list[RunSpec], scheduler: str | None, jobs: int,
             cluster.close()
 
 
-def _dask_task(command: list[str], env: dict[str, str], log: str) -> int:
-    """Runs on a Dask worker: one subprocess per report, as locally."""
-    Path(log).parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "w", encoding="utf-8") as handle:
-        return subprocess.run(command, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-                              stderr=handle, check=False).returncode
+# The warm worker of this Dask worker process, kept between tasks.
+_DASK_WORKER: dict[str, Any] = {}
+
+
+def _dask_task(request: dict[str, Any], env: dict[str, str]) -> dict[str, Any]:
+    """Runs on a Dask worker: the report goes to this process's warm worker."""
+    full_env = {**os.environ, **env}
+    worker = _DASK_WORKER.get("worker")
+    if worker is None or not worker.alive or _DASK_WORKER.get("env") != full_env:
+        if worker is not None:
+            worker.stop()
+        os.environ.update(env)  # so the outputs folder (and its logs) are the batch's
+        worker = WarmWorker(_log_dir(), env=full_env)
+        _DASK_WORKER.update(worker=worker, env=full_env)
+    worker.submit(request["run"]["run_id"], request)
+    while (answer := worker.answer()) is None and worker.alive:
+        wait_any([worker], 0.5)
+    answer = answer or worker.answer()
+    worker.current = None
+    if answer is None:
+        error = f"worker process died (exit code {worker.proc.returncode}) {worker.log_tail()}"
+        worker.kill()
+        _DASK_WORKER.clear()
+        return {"status": "failed", "lost": error.strip()}
+    if answer.get("recycle"):
+        worker.stop()
+        _DASK_WORKER.clear()
+    return answer
 
 
 def _advance(bar: Any, results: list, total: int) -> None:
@@ -327,23 +397,30 @@ def run_batch(runs: list[RunSpec], jobs: int | None = None, force: bool = False,
         Run on a Dask ``LocalCluster`` (``dask=True``) or on the cluster at
         ``scheduler`` (``tcp://host:port``).
     """
-    from .runner import remove_partial_runs
     from .site import write_index
 
     started = time.perf_counter()
-    jobs = jobs or os.cpu_count() or 1
-    remove_partial_runs()
+    jobs = os.cpu_count() or 1 if jobs is None else jobs
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ParameterError(f"jobs must be a whole number of at least 1, not {jobs!r}",
+                             f"并行数 jobs 必须是不小于 1 的整数，而不是 {jobs!r}")
+    _MEMORY.clear()
+    remove_stale_partials()  # debris of killed runs only; never a run in flight
     todo, skipped = _select(runs, force, retry_failed)
+    journal_append([{"run": _journal_key(run), "state": "queued"} for run in todo])
+    inputs = input_hashes()
     bar = None
     if progress and todo:
         from tqdm.auto import tqdm
 
         bar = tqdm(total=len(todo), desc="reports", unit="run")
     try:
-        if dask or scheduler:
-            done = _run_on_dask(todo, scheduler, jobs, bar)
+        if not todo:
+            done = []
+        elif dask or scheduler:
+            done = _run_on_dask(todo, scheduler, jobs, bar, inputs)
         else:
-            done = _run_local(todo, jobs, bar)
+            done = _run_local(todo, jobs, bar, inputs)
     finally:
         if bar is not None:
             bar.close()
@@ -354,4 +431,4 @@ def run_batch(runs: list[RunSpec], jobs: int | None = None, force: bool = False,
                            "error": error, **{k: str(v) for k, v in r.parameters.items()}}
                           for r, outcome, error in rows])
     table = table.fillna("").sort_values(["notebook", "run_id"], ignore_index=True)
-    return BatchResult(table, time.perf_counter() - started)
+    return BatchResult(table, time.perf_counter() - started, pd.DataFrame(_MEMORY))

@@ -36,7 +36,7 @@ from ..foundation.errors import ParameterError, WorkbenchError, choices_text
 
 __all__ = ["ParameterSpec", "notebook_parameters", "validate_parameters", "resolve_notebook",
            "list_notebooks", "parse_cli_value", "SEMANTIC_PARAMETERS", "check_runs",
-           "coerce_values", "split_pair"]
+           "coerce_values", "split_pair", "check_run_parameters"]
 
 _TYPES = {"str": str, "int": int, "float": float, "bool": bool, "list": list,
           "list[str]": list, "list[int]": list, "dict": dict}
@@ -312,3 +312,17 @@ def read_parameter_file(path: str | Path) -> dict[str, Any]:
         raise ParameterError(f"{p.name} must hold a mapping of parameter names to values",
                              f"{p.name} 应为“参数名: 值”的映射")
     return data
+
+
+def check_run_parameters(notebook: str, pairs: dict[str, object],
+                         parameters_file: str | None = None) -> dict[str, object]:
+    """The parameters of one ``workbench run``: values from a YAML file (already typed), then
+    ``-p`` strings converted and winning; files, columns and regions checked once all are known.
+
+    The command line and the warm engine (which validates again) call this one function.
+    """
+    values = read_parameter_file(parameters_file) if parameters_file else {}
+    typed = validate_parameters(notebook, values, check_data=False)
+    typed.update(validate_parameters(notebook, dict(pairs), from_cli=True, check_data=False))
+    validate_parameters(notebook, typed)
+    return typed

@@ -40,6 +40,7 @@ from ..foundation.config import RUN_DIR_ENV
 from ..foundation.errors import ParameterError
 from ..foundation.files import file_sha256
 from ._inputs import input_files
+from ._runs import check_folder_name, publish, remove_stale_partials, run_lock
 from .params import resolve_notebook, validate_parameters
 
 __all__ = ["RunResult", "run_notebook", "input_hashes", "package_versions", "file_sha256",
@@ -122,17 +123,15 @@ def _register_safe_translator() -> None:
 
 
 def _execute(source: Path, target: Path, parameters: dict[str, Any], work_dir: Path,
-             progress: bool) -> None:
-    import papermill as pm
+             progress: bool, engine: str) -> None:
+    from ._engine import execute
 
     _register_safe_translator()
 
     previous = os.environ.get(RUN_DIR_ENV)
     os.environ[RUN_DIR_ENV] = str(work_dir)  # inherited by the kernel process
     try:
-        pm.execute_notebook(str(source), str(target), parameters=parameters,
-                            kernel_name="python3", cwd=str(work_dir), progress_bar=progress,
-                            start_timeout=120, report_mode=False)
+        execute(source, target, parameters, work_dir, progress, warm=engine == "warm")
     finally:
         if previous is None:
             os.environ.pop(RUN_DIR_ENV, None)
@@ -140,24 +139,9 @@ def _execute(source: Path, target: Path, parameters: dict[str, Any], work_dir: P
             os.environ[RUN_DIR_ENV] = previous
 
 
-def export_html(notebook: Path, target: Path) -> None:
-    """Write the executed notebook as HTML with the code hidden."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
-    target.write_text(body, encoding="utf-8")
-
-
 def _check_run_id(run_id: str) -> None:
     """A run folder name is one plain path component: nothing can land outside outputs/."""
-    import re
-
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9=_.\-]{0,159}", run_id) or ".." in run_id:
-        raise ParameterError(f"Invalid run id {run_id!r}: letters, digits, '=', '_', '-', '.'",
-                             f"运行编号 {run_id!r} 不合法")
+    check_folder_name(run_id, "run id")
 
 
 def cache_key(notebook_sha256: str, parameters: dict[str, Any], inputs: dict[str, str],
@@ -170,7 +154,8 @@ def cache_key(notebook_sha256: str, parameters: dict[str, Any], inputs: dict[str
 
 def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None,
                  from_cli: bool = False, progress: bool = False, update_index: bool = True,
-                 run_id: str | None = None, inputs: dict[str, str] | None = None) -> RunResult:
+                 run_id: str | None = None, inputs: dict[str, str] | None = None,
+                 engine: str = "warm") -> RunResult:
     """Validate parameters, execute the notebook and write its run folder.
 
     Parameters
@@ -185,42 +170,77 @@ def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None,
         Rebuild ``outputs/index.html`` afterwards.
     run_id : str, optional
         Name of the run folder (batches use a stable one); an existing folder
-        of that name is replaced only once the new run is complete.
+        of that name is replaced only by a completed run.
     inputs : dict, optional
         Precomputed :func:`input_hashes` (a batch hashes its inputs once).
+    engine : {"warm", "papermill"}
+        ``warm``: the kernel is forked from this process's warm zygote (imports
+        paid once per process); ``papermill``: papermill's own kernel launch.
 
     Raises
     ------
     ParameterError
         Before anything runs or is written, on a bad parameter.
+    RunBusyError
+        When another process is executing the same run (same folder) right now.
     """
+    if engine not in ("warm", "papermill"):
+        raise ParameterError(f"engine must be 'warm' or 'papermill', not {engine!r}",
+                             f"engine 只能是 warm 或 papermill，而不是 {engine!r}")
     source = resolve_notebook(notebook)
+    check_folder_name(source.stem)
     typed = validate_parameters(source, parameters or {}, from_cli=from_cli)
     started = datetime.now(UTC)
     run_id = run_id or _run_id(source.stem, typed, started)
     _check_run_id(run_id)
     final = config.paths().outputs / source.stem / run_id
-    work = final.parent / f".{run_id}.partial"
-    if work.exists():
-        shutil.rmtree(work)  # debris of an interrupted attempt at this very run
-    work.mkdir(parents=True)
-    manifest = _start_manifest(source, typed, run_id, started, inputs)
-    _write_manifest(work, manifest)
+    with run_lock(final):
+        work = final.parent / f".{run_id}.partial"
+        if work.exists():
+            shutil.rmtree(work)  # debris of an interrupted attempt (we hold the lock)
+        work.mkdir(parents=True)
+        manifest = _start_manifest(source, typed, run_id, started, inputs)
+        _write_manifest(work, manifest)
+        _run_in(source, work, typed, manifest, progress, engine)
+        finish_manifest(work, manifest, started)
+        final = publish(work, final)
+    if update_index:
+        from .site import write_index
+        write_index()
+    return RunResult(final, manifest["status"], manifest)
+
+
+def _run_in(source: Path, work: Path, typed: dict[str, Any], manifest: dict[str, Any],
+            progress: bool, engine: str) -> None:
+    """Execute, render and wait for the kernel to exit, recording how it went."""
+    from ._engine import kernel_exits, settle_kernels
+
+    kernel_exits()  # forget kernels of earlier runs
     executed = work / f"{source.stem}.ipynb"
     try:
-        _execute(source, executed, typed, work, progress)
+        _execute(source, executed, typed, work, progress, engine)
         manifest["status"] = "completed"
     except Exception as err:  # the run failed: record it, keep the partial notebook
         manifest.update(status="failed", error=f"{type(err).__name__}: {err}"[:4000],
                         traceback=traceback.format_exc()[-8000:])
     if executed.exists():
         _export_report(executed, work, manifest)
-    finish_manifest(work, manifest, started)
-    publish_run(work, final)
-    if update_index:
-        from .site import write_index
-        write_index()
-    return RunResult(final, manifest["status"], manifest)
+    # the kernel exits while the report renders; wait before the folder is published
+    statuses = settle_kernels()
+    ended = [code for code in statuses if code not in (0, None)]
+    if manifest["status"] == "failed" and ended:
+        manifest["error"] += f" (kernel process ended with {_describe_exit(ended[0])})"
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        import signal
+
+        try:
+            return f"signal {-code} ({signal.Signals(-code).name})"
+        except ValueError:
+            return f"signal {-code}"
+    return f"exit code {code}"
 
 
 def _start_manifest(source: Path, typed: dict[str, Any], run_id: str, started: datetime,
@@ -244,17 +264,13 @@ def finish_manifest(work: Path, manifest: dict[str, Any], started: datetime) -> 
     _write_manifest(work, manifest)
 
 
-def publish_run(work: Path, final: Path) -> None:
-    """Move a finished run folder into place, replacing an older run of the same name."""
-    if final.exists():
-        old = final.with_name(f".{final.name}.old")
-        if old.exists():
-            shutil.rmtree(old)
-        final.rename(old)
-        work.rename(final)
-        shutil.rmtree(old)
-    else:
-        work.rename(final)
+def publish_run(work: Path, final: Path) -> Path:
+    """Move a finished run folder into place; a failed run never replaces a completed one.
+
+    Returns where the run went (``final``, or ``.<run-id>.failed`` beside a
+    completed run of the same name).
+    """
+    return publish(work, final)
 
 
 def _export_report(executed: Path, work: Path, manifest: dict[str, Any]) -> None:
@@ -271,10 +287,5 @@ def _export_report(executed: Path, work: Path, manifest: dict[str, Any]) -> None
 
 
 def remove_partial_runs(notebook: str | None = None) -> int:
-    """Delete left-over ``.partial`` folders of interrupted runs; return how many."""
-    base = config.paths().outputs
-    pattern = f"{notebook}/.*.partial" if notebook else "*/.*.partial"
-    found = [p for p in base.glob(pattern) if p.is_dir()]
-    for p in found:
-        shutil.rmtree(p)
-    return len(found)
+    """Delete left-over ``.partial`` folders of interrupted runs (never a run in flight)."""
+    return remove_stale_partials(notebook)

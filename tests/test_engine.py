@@ -1,0 +1,231 @@
+"""The warm run engine: isolation between reports, equality with papermill, lost runs."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import nbformat
+import pytest
+
+from workbench.batch import expand_plan, run_batch, run_status
+from workbench.errors import ParameterError
+
+PROBE = """import builtins, json, os, pathlib, sys
+import matplotlib
+fds = [pathlib.Path(f"/proc/self/fd/{fd}") for fd in os.listdir("/proc/self/fd")]
+state = {"global": hasattr(builtins, "PLANTED"), "module": getattr(json, "planted", None),
+         "linewidth": matplotlib.rcParams["lines.linewidth"],
+         "open_files": sorted(str(fd.resolve()) for fd in fds
+                              if fd.exists() and "planted" in str(fd.resolve())),
+         "cwd_is_run": os.path.basename(os.getcwd()).startswith(".action=")}
+print(json.dumps(state, sort_keys=True))
+"""
+
+ACTIONS = """import builtins, json, os, signal, sys
+import matplotlib
+if action == "global":
+    builtins.PLANTED = 1
+    json.planted = "yes"
+elif action == "rcparams":
+    matplotlib.rcParams["lines.linewidth"] = 9.5
+elif action == "handle":
+    leaked = open(os.path.join(os.environ["TMPDIR_PLANT"], "planted.txt"), "w")
+    leaked.write("never closed")
+elif action == "raise":
+    raise RuntimeError("planted failure")
+elif action == "exit":
+    sys.exit(3)
+elif action == "abort":
+    os.abort()
+elif action == "kill":
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _notebook(path, *cells, parameters='action: str = "probe"  # what to do'):
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(parameters, metadata={"tags": ["parameters"]}),
+        *[nbformat.v4.new_code_cell(c) for c in cells]])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nbformat.write(nb, path)
+    return path
+
+
+def _probe_output(run):
+    nb = nbformat.read(run.folder / "isolation.ipynb", as_version=4)
+    return json.loads(nb.cells[-1].outputs[0]["text"])
+
+
+def test_a_report_cannot_change_the_next_one(outputs_dir, tmp_path, monkeypatch):
+    """One warm worker runs every hostile report, each followed by a probe."""
+    monkeypatch.setenv("TMPDIR_PLANT", str(tmp_path))
+    source = _notebook(tmp_path / "isolation.ipynb", ACTIONS, PROBE)
+    order = ["probe", "global", "probe2", "rcparams", "probe3", "handle", "probe4", "raise",
+             "exit", "abort", "kill", "probe5"]
+    runs = expand_plan([{"notebook": str(source), "each": {"action": order}}])
+    result = run_batch(runs, jobs=1, progress=False)
+    outcome = dict(zip(result.table["action"], result.table["outcome"], strict=True))
+    errors = dict(zip(result.table["action"], result.table["error"], strict=True))
+    assert {a for a, o in outcome.items() if o == "failed"} == {"raise", "exit", "abort",
+                                                                 "kill"}
+    assert "planted failure" in errors["raise"]
+    assert "SystemExit" in errors["exit"]
+    assert "SIGABRT" in errors["abort"] and "SIGKILL" in errors["kill"]
+    probes = {r.parameters["action"]: _probe_output(r) for r in runs
+              if r.parameters["action"].startswith("probe")}
+    assert probes["probe"] == {"global": False, "module": None, "linewidth": 1.5,
+                               "open_files": [], "cwd_is_run": True}
+    assert all(p == probes["probe"] for p in probes.values()), probes
+    # the reports that changed state completed normally
+    assert all(outcome[a] == "completed" for a in ("global", "rcparams", "handle"))
+    manifest = json.loads((next(r for r in runs if r.parameters["action"] == "abort")
+                           .folder / "manifest.json").read_text())
+    assert manifest["status"] == "failed" and "SIGABRT" in manifest["error"]
+
+
+def _outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    cells = [cell.outputs for cell in nb.cells if cell.cell_type == "code"]
+    return cells, nb.metadata.get("papermill", {}).get("parameters")
+
+
+def test_warm_and_papermill_engines_give_the_same_outputs(outputs_dir, completed_run):
+    """Text, tables and images of getting_started are identical with papermill's own engine."""
+    from workbench.runner import run_notebook
+
+    assert completed_run.manifest["status"] == "completed"
+    plain = run_notebook("getting_started", {"lang": "en", "indicator": "E01"},
+                         update_index=False, engine="papermill")
+    assert plain.ok, plain.manifest.get("error")
+    warm_cells, warm_params = _outputs(completed_run.run_dir / "getting_started.ipynb")
+    plain_cells, plain_params = _outputs(plain.run_dir / "getting_started.ipynb")
+    assert warm_params == plain_params == {"lang": "en", "indicator": "E01"}
+    kinds = {kind for cell in warm_cells for out in cell for kind in out.get("data", {})}
+    assert {"image/png", "text/html", "text/plain"} <= kinds
+    assert len(warm_cells) == len(plain_cells)
+    for number, (warm, plain_out) in enumerate(zip(warm_cells, plain_cells, strict=True)):
+        assert warm == plain_out, f"code cell {number} differs"
+
+
+def test_jobs_below_one_are_refused(outputs_dir, tmp_path):
+    source = _notebook(tmp_path / "toy.ipynb", "print(action)")
+    runs = expand_plan([{"notebook": str(source)}])
+    for jobs in (-1, 0):
+        with pytest.raises(ParameterError, match="at least 1"):
+            run_batch(runs, jobs=jobs, progress=False)
+    env = {**os.environ, "WORKBENCH_OUTPUTS": str(outputs_dir)}
+    proc = subprocess.run([sys.executable, "-m", "workbench.cli", "batch", "--notebook",
+                           str(source), "-j", "-1", "--no-progress"], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "at least 1" in proc.stderr
+    assert list(outputs_dir.iterdir()) == []
+
+
+def test_a_notebook_named_dots_cannot_write_outside_outputs(outputs_dir, tmp_path):
+    from workbench.runner import run_notebook
+
+    source = _notebook(tmp_path / "...ipynb", "print(action)")
+    with pytest.raises(ParameterError, match="'..'"):
+        expand_plan([{"notebook": str(source)}])
+    with pytest.raises(ParameterError, match="'..'"):
+        run_notebook(source)
+    assert list(outputs_dir.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["...ipynb", "outputs"]
+
+
+def test_a_batch_never_deletes_another_runs_partial_folder(outputs_dir, tmp_path):
+    from workbench.execution._runs import run_lock
+
+    source = _notebook(tmp_path / "toy.ipynb", "print(action)")
+    other, mine = expand_plan([{"notebook": str(source), "each": {"action": ["a", "b"]}}])
+    partial = other.folder.with_name(f".{other.run_id}.partial")
+    with run_lock(other.folder):  # another process's run in flight
+        partial.mkdir(parents=True)
+        (partial / "manifest.json").write_text("{}")
+        result = run_batch([mine], jobs=1, progress=False)
+        assert result.counts() == {"completed": 1}
+        assert (partial / "manifest.json").exists()
+    stale = mine.folder.with_name(".stale-run.partial")
+    stale.mkdir()
+    run_batch([mine], jobs=1, progress=False)  # unlocked debris is removed
+    assert not stale.exists() and partial.exists() is False
+
+
+def test_a_failed_rerun_never_replaces_a_completed_report(outputs_dir, tmp_path):
+    from workbench.execution.batch import _record_lost
+
+    flag = tmp_path / "fail-now"
+    source = _notebook(tmp_path / "toy.ipynb",
+                       "import os\nif os.path.exists(flag):\n    raise RuntimeError('planted')",
+                       parameters=f'flag: str = "{flag}"  # fail when this file exists')
+    (run,) = expand_plan([{"notebook": str(source)}])
+    assert run_batch([run], jobs=1, progress=False).counts() == {"completed": 1}
+    flag.write_text("x")
+    forced = run_batch([run], jobs=1, force=True, progress=False)
+    assert forced.counts() == {"failed": 1}
+    manifest = json.loads((run.folder / "manifest.json").read_text())
+    assert manifest["status"] == "completed" and (run.folder / "report.html").exists()
+    kept = json.loads((run.folder.with_name(f".{run.run_id}.failed") / "manifest.json")
+                      .read_text())
+    assert kept["status"] == "failed" and "planted" in kept["error"]
+    _record_lost(run, "worker process died (exit code -9)")  # a killed --force rerun
+    assert json.loads((run.folder / "manifest.json").read_text())["status"] == "completed"
+    assert run_status(run) == "cached"
+
+
+def _descendants(pid):
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    stat = handle.read()
+            except OSError:
+                continue
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_killed_batch_takes_its_workers_and_retry_resumes_unfinished(outputs_dir, tmp_path):
+    source = _notebook(tmp_path / "slow.ipynb", "import time\ntime.sleep(float(action))")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(f"runs:\n  - notebook: {source}\n    each: {{action: ['4', '5']}}\n",
+                    encoding="utf-8")
+    env = {**os.environ, "WORKBENCH_OUTPUTS": str(outputs_dir)}
+    command = [sys.executable, "-m", "workbench.cli", "batch", str(plan), "--no-progress",
+               "-j", "2"]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 120
+    while len(list(outputs_dir.glob("slow/.*.partial"))) < 2 and time.time() < deadline:
+        time.sleep(0.1)
+    family = _descendants(proc.pid)
+    assert len(family) >= 4, family  # two workers, their zygotes (and kernels)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 15
+    while any(_alive(p) for p in family) and time.time() < deadline:
+        time.sleep(0.1)
+    assert not [p for p in family if _alive(p)]
+    retry = subprocess.run([*command, "--retry-failed"], env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert retry.returncode == 0, retry.stdout + retry.stderr
+    assert "completed 2" in retry.stdout and "skipped" not in retry.stdout

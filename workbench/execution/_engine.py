@@ -1,0 +1,369 @@
+"""The warm run engine on the client side: a zygote handle and its kernel provisioner.
+
+papermill stays the execution API: :func:`execute` calls
+``papermill.execute_notebook`` with a ``jupyter_client`` kernel manager whose
+provisioner asks the zygote (:mod:`._zygote`) to fork the kernel instead of
+starting ``python -m ipykernel_launcher``.  The kernel is still a separate,
+fresh process speaking the ordinary Jupyter protocol; only the imports are
+paid once.  Any other kernel command (another language, another Python) falls
+back to jupyter_client's ordinary launcher.
+
+Examples
+--------
+>>> from workbench.execution._engine import ZygoteKernelManager
+>>> ZygoteKernelManager.__mro__[1].__name__
+'AsyncKernelManager'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from queue import Empty
+from typing import Any
+
+from jupyter_client.asynchronous import AsyncKernelClient
+from jupyter_client.manager import AsyncKernelManager
+from jupyter_client.provisioning import LocalProvisioner
+
+from ..foundation.errors import WorkbenchError
+from ._zygote import IMPORT_ENV_PREFIXES, package_home, set_parent_death_signal
+
+__all__ = ["Zygote", "ZygoteProvisioner", "ZygoteKernelManager", "ZygoteKernelClient",
+           "shared_zygote", "close_shared_zygote", "settle_kernels", "kernel_exits", "execute"]
+
+_START_TIMEOUT = 180.0
+
+
+def _import_env(env: dict[str, str] | os._Environ) -> dict[str, str]:
+    return {k: v for k, v in env.items() if k.startswith(IMPORT_ENV_PREFIXES)}
+
+
+class Zygote:
+    """Handle on one zygote process (started on creation)."""
+
+    def __init__(self) -> None:
+        self.env = _import_env(os.environ)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "workbench.execution._zygote"], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, text=True, bufsize=1, preexec_fn=set_parent_death_signal,
+            cwd=package_home())
+        self.lock = threading.Lock()
+        self.info = self._read(_START_TIMEOUT)
+        self.spawned = 0
+
+    def _read(self, timeout: float) -> dict[str, Any]:
+        assert self.proc.stdout is not None
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line:
+            code = self.proc.poll()
+            self.close()
+            raise WorkbenchError(f"The warm kernel process ended (exit code {code})",
+                                 f"预热内核进程已退出（退出码 {code}）")
+        return json.loads(line)
+
+    def request(self, payload: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
+        """Send one request and return the zygote's answer."""
+        with self.lock:
+            if self.proc.poll() is not None or self.proc.stdin is None:
+                raise WorkbenchError("The warm kernel process is not running",
+                                     "预热内核进程未运行")
+            try:
+                self.proc.stdin.write(json.dumps(payload) + "\n")
+                self.proc.stdin.flush()
+            except (BrokenPipeError, OSError) as err:
+                raise WorkbenchError(f"The warm kernel process ended: {err}",
+                                     f"预热内核进程已退出：{err}") from err
+            answer = self._read(timeout)
+        if "error" in answer:
+            raise WorkbenchError(f"Warm kernel process: {answer['error']}",
+                                 f"预热内核进程出错：{answer['error']}")
+        return answer
+
+    @property
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def matches(self) -> bool:
+        """Alive and started under the same import-relevant environment as now."""
+        return self.alive and self.env == _import_env(os.environ)
+
+    def spawn(self, argv: list[str], cwd: str, env: dict[str, str]) -> int:
+        self.spawned += 1
+        return int(self.request({"op": "spawn", "argv": argv, "cwd": cwd, "env": env})["pid"])
+
+    def rss_mb(self) -> float:
+        return float(self.request({"op": "ping"})["rss_mb"]) if self.alive else 0.0
+
+    def close(self) -> None:
+        """End the zygote (closing its input ends it and any kernel it still has)."""
+        if self.proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+_SHARED: dict[str, Zygote] = {}
+# kernels asked to shut down whose exit is awaited later (overlapping the HTML export)
+_EXITING: list[tuple[Zygote, int]] = []
+# exit statuses of this process's kernels, by pid, until read by kernel_exits()
+_EXITS: dict[int, int] = {}
+
+
+def kernel_exits() -> list[int]:
+    """Exit statuses of the kernels that ended since the last call (negative: signal)."""
+    statuses = list(_EXITS.values())
+    _EXITS.clear()
+    return statuses
+
+
+def shared_zygote() -> Zygote:
+    """This process's zygote, started on first use and restarted when stale or dead."""
+    current = _SHARED.get("zygote")
+    if current is not None and current.matches():
+        return current
+    if current is not None:
+        current.close()
+    _SHARED["zygote"] = Zygote()
+    return _SHARED["zygote"]
+
+
+def close_shared_zygote() -> None:
+    """End this process's zygote, if any."""
+    current = _SHARED.pop("zygote", None)
+    if current is not None:
+        current.close()
+
+
+def _kernel_args(cmd: list[str]) -> list[str] | None:
+    """The ipykernel arguments of a kernel command the zygote can run, else None."""
+    if len(cmd) < 3 or cmd[1:3] != ["-m", "ipykernel_launcher"]:
+        return None
+    if os.path.realpath(cmd[0]) != os.path.realpath(sys.executable):
+        return None
+    return cmd[3:]
+
+
+class ZygoteProvisioner(LocalProvisioner):
+    """A kernel provisioner that forks kernels from the zygote (else launches normally)."""
+
+    zygote_pid: int | None = None
+    _status: int | None = None
+
+    @property
+    def has_process(self) -> bool:
+        return self.zygote_pid is not None or super().has_process
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+        args = _kernel_args(cmd)
+        if args is None:
+            return await super().launch_kernel(cmd, **kwargs)
+        cwd = str(kwargs.get("cwd") or os.getcwd())
+        env = {str(k): str(v) for k, v in (kwargs.get("env") or os.environ).items()}
+        self.zygote_pid = shared_zygote().spawn(args, cwd, env)
+        self.pid = self.pgid = self.zygote_pid
+        self.cwd = cwd
+        return self.connection_info
+
+    async def poll(self) -> int | None:
+        if self.zygote_pid is None:
+            return await super().poll()
+        zygote = _SHARED.get("zygote")
+        if zygote is None or not zygote.alive:
+            return -9  # the zygote is gone, and its kernels with it
+        status = zygote.request({"op": "poll", "pid": self.zygote_pid})["status"]
+        if status is None:
+            return None
+        _EXITS[self.zygote_pid] = int(status)
+        return int(status)
+
+    async def wait(self) -> int | None:
+        if self.zygote_pid is None:
+            return await super().wait()
+        while (status := await self.poll()) is None:
+            await asyncio.sleep(0.02)
+        self.zygote_pid = None
+        self._status = status
+        return status
+
+    async def send_signal(self, signum: int) -> None:
+        if self.zygote_pid is None:
+            return await super().send_signal(signum)
+        zygote = _SHARED.get("zygote")
+        if zygote is not None and zygote.alive:
+            zygote.request({"op": "signal", "pid": self.zygote_pid, "signum": int(signum)})
+
+    async def kill(self, restart: bool = False) -> None:
+        if self.zygote_pid is None:
+            return await super().kill(restart)
+        import signal
+
+        await self.send_signal(signal.SIGKILL)
+
+    async def terminate(self, restart: bool = False) -> None:
+        if self.zygote_pid is None:
+            return await super().terminate(restart)
+        import signal
+
+        await self.send_signal(signal.SIGTERM)
+
+
+class ZygoteKernelClient(AsyncKernelClient):
+    """Ready as soon as the kernel's IOPub says so, not after a fixed 0.2 s flush."""
+
+    async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+        while True:
+            request = self.kernel_info()
+            try:
+                reply = await self.shell_channel.get_msg(timeout=1)
+            except Empty:
+                reply = None
+            if reply is not None and reply["msg_type"] == "kernel_info_reply" and \
+                    await self._iopub_idle_after(request):
+                self._handle_kernel_info_reply(reply)
+                return
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
+
+    async def _iopub_idle_after(self, request: str) -> bool:
+        """Read IOPub up to the idle status of ``request`` (False if IOPub is silent)."""
+        while True:
+            try:
+                msg = await self.iopub_channel.get_msg(timeout=0.2)
+            except Empty:
+                return False
+            if msg["msg_type"] == "status" and \
+                    msg["content"].get("execution_state") == "idle" and \
+                    msg["parent_header"].get("msg_id") == request:
+                return True
+
+
+class ZygoteKernelManager(AsyncKernelManager):
+    """``AsyncKernelManager`` whose kernels come from this process's zygote.
+
+    A graceful shutdown only asks the kernel to exit; :func:`settle_kernels`
+    waits for it (and kills a kernel that does not exit) before the run is
+    published, so the wait overlaps the HTML export.
+    """
+
+    client_class = "workbench.execution._engine.ZygoteKernelClient"
+
+    async def _async_pre_start_kernel(self, **kw: Any) -> Any:
+        self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
+        if self.provisioner is None:
+            self.provisioner = ZygoteProvisioner(kernel_id=self.kernel_id,
+                                                 kernel_spec=self.kernel_spec, parent=self)
+        return await super()._async_pre_start_kernel(**kw)
+
+    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        provisioner = self.provisioner
+        if now or restart or not isinstance(provisioner, ZygoteProvisioner) or \
+                provisioner.zygote_pid is None or not self.owns_kernel:
+            return await super()._async_shutdown_kernel(now=now, restart=restart)
+        self.shutting_down = True
+        self.stop_restarter()
+        await self._async_request_shutdown()
+        _EXITING.append((shared_zygote(), provisioner.zygote_pid))
+        provisioner.zygote_pid = None
+        await self._async_cleanup_resources()
+
+
+def settle_kernels(grace: float = 5.0) -> list[int]:
+    """Wait until the kernels asked to shut down have exited (killing any that hang).
+
+    Returns the exit statuses of every kernel that ended since the last call
+    (negative: the signal that ended it).
+    """
+    deadline = time.monotonic() + grace
+    while _EXITING:
+        zygote, pid = _EXITING[0]
+        status = (zygote.request({"op": "poll", "pid": pid})["status"] if zygote.alive
+                  else None)
+        if status is not None or not zygote.alive:
+            if status is not None:
+                _EXITS[pid] = int(status)
+            _EXITING.pop(0)
+        elif time.monotonic() > deadline:
+            zygote.request({"op": "signal", "pid": pid, "signum": 9})
+            deadline = time.monotonic() + grace
+        else:
+            time.sleep(0.01)
+    return kernel_exits()
+
+
+def _register_engine() -> str:
+    """Register papermill's engine ``workbench``: nbclient, with fewer notebook writes.
+
+    papermill's default manager rewrites the whole output notebook (images
+    included) before and after every cell.  This one writes it when the run
+    starts, every ``autosave_cell_every`` seconds during long cells, and when
+    the run ends, however it ends (a dead kernel included), so a failed run
+    still leaves its partial notebook.  The notebook written is the same.
+    """
+    from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+
+    class SparseSaveManager(NotebookExecutionManager):
+        _closing = False
+        _saved_at = float("-inf")
+
+        def save(self, **kwargs: Any) -> None:
+            now = time.monotonic()
+            if self._closing or now - self._saved_at >= max(self.autosave_cell_every, 1):
+                self._saved_at = now
+                super().save(**kwargs)
+
+        def notebook_complete(self, **kwargs: Any) -> None:
+            self._closing = True
+            super().notebook_complete(**kwargs)
+
+    class WorkbenchEngine(NBClientEngine):
+        @classmethod
+        def execute_notebook(cls, nb: Any, kernel_name: str, output_path: str | None = None,
+                             progress_bar: bool = True, log_output: bool = False,
+                             autosave_cell_every: int = 30, **kwargs: Any) -> Any:
+            nb_man = SparseSaveManager(nb, output_path=output_path, progress_bar=progress_bar,
+                                       log_output=log_output,
+                                       autosave_cell_every=autosave_cell_every)
+            nb_man.notebook_start()
+            try:
+                cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
+                                             **kwargs)
+            finally:
+                nb_man.cleanup_pbar()
+                nb_man.notebook_complete()
+            return nb_man.nb
+
+    papermill_engines.register("workbench", WorkbenchEngine)
+    return "workbench"
+
+
+def execute(source: Path, target: Path, parameters: dict[str, Any], cwd: Path,
+            progress: bool, warm: bool = True) -> None:
+    """``papermill.execute_notebook``: a forked warm kernel (``warm``) or papermill's defaults."""
+    import papermill as pm
+
+    extra: dict[str, Any] = {}
+    if warm:
+        extra = {"kernel_manager_class": ZygoteKernelManager, "engine_name": _register_engine()}
+    pm.execute_notebook(str(source), str(target), parameters=parameters,
+                        kernel_name="python3", cwd=str(cwd), progress_bar=progress,
+                        start_timeout=120, report_mode=False, **extra)

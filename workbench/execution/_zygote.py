@@ -1,0 +1,270 @@
+"""The warm "zygote": imports the heavy modules once, forks a fresh kernel per report.
+
+Run as ``python -m workbench.execution._zygote``.  The process imports numpy,
+pandas, scipy, matplotlib, seaborn, duckdb, the workbench and ipykernel, then
+waits for requests on its stdin (one JSON object a line) and answers on its
+stdout.  A ``spawn`` request forks a child that becomes an ordinary IPython
+kernel (``IPKernelApp``) on the connection file the kernel manager wrote, in
+the requested working directory and environment.  The zygote itself never
+runs report code: every child starts from the same pristine state, so a
+global, an rcParams change, a leaked handle, ``sys.exit``, ``os.abort`` or a
+kill in one report cannot reach another (each child is its own process).
+
+The child also takes a new session (like ``jupyter_client``'s launcher, so a
+signal to the kernel reaches its subprocesses) and asks Linux to kill it
+when the zygote dies; the zygote likewise dies with the process that
+started it, so no kernel outlives its batch.
+
+Requests: ``{"op": "spawn", "argv": [...], "cwd": ..., "env": {...}}`` ->
+``{"pid": n}``; ``{"op": "poll", "pid": n}`` -> ``{"status": None | code}``
+(negative: killed by that signal); ``{"op": "signal", "pid": n, "signum": s}``;
+``{"op": "ping"}`` -> ``{"pid", "rss_mb", "preloaded", "missing"}``.
+End of input ends the zygote and its remaining kernels.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import gc
+import importlib
+import json
+import os
+import select
+import signal
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, NoReturn
+
+__all__ = ["PRELOAD", "IMPORT_ENV_PREFIXES", "package_home", "set_parent_death_signal", "main"]
+
+# What every report's kernel would import anyway (the notebooks' imports).
+PRELOAD = ("numpy", "pandas", "scipy", "scipy.stats", "matplotlib", "matplotlib.pyplot",
+           "seaborn", "duckdb", "openpyxl", "workbench", "workbench.monitor",
+           "workbench.reporting.report", "workbench.compare", "workbench.survey",
+           "workbench.missing", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel",
+           "ipykernel.zmqshell", "ipykernel.debugger", "matplotlib_inline.backend_inline")
+
+# Environment variables read while those modules import: a zygote started under
+# other values is stale (see _engine.Zygote.matches).
+IMPORT_ENV_PREFIXES = ("PYTHON", "MPL", "OPENBLAS", "OMP_", "MKL", "NUMEXPR", "LD_",
+                       "VIRTUAL_ENV", "JUPYTER", "IPYTHON", "WORKBENCH_PRELOAD", "LANG", "LC_",
+                       "TZ", "HOME", "PATH")
+
+_INLINE = "module://matplotlib_inline.backend_inline"
+
+
+def package_home() -> str:
+    """The folder holding the imported ``workbench`` package.
+
+    Helper processes start there: ``python -m`` puts the working directory first on
+    ``sys.path``, so they import the very package their parent imported.
+    """
+    return str(Path(__file__).resolve().parents[2])
+
+
+def set_parent_death_signal() -> None:
+    """Ask Linux to SIGKILL this process when its parent dies (no-op elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+
+
+class _KernelShell:
+    """What ``builtins.get_ipython()`` returns inside a kernel, as far as imports look.
+
+    pandas decides at import time whether it runs in a terminal (display
+    options sized to the terminal) or in a Jupyter kernel (``max_columns`` 20)
+    by calling ``get_ipython()`` and looking for a ``kernel`` attribute.
+    """
+
+    kernel = None
+
+
+def _preload() -> tuple[list[str], list[str]]:
+    import builtins
+
+    # ipykernel sets the inline backend before user code imports matplotlib; so do we
+    os.environ.setdefault("MPLBACKEND", _INLINE)
+    extra = [m for m in os.environ.get("WORKBENCH_PRELOAD", "").split(",") if m]
+    done, missing = [], []
+    builtins.get_ipython = _KernelShell  # type: ignore[attr-defined]
+    try:
+        for name in (*PRELOAD, *extra):
+            try:
+                importlib.import_module(name)
+                done.append(name)
+            except Exception as err:  # an optional module: the kernel imports it itself
+                missing.append(f"{name}: {type(err).__name__}: {err}")
+    finally:
+        del builtins.get_ipython
+    return done, missing
+
+
+def _rss_mb(pid: int | str = "self") -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def _reseed() -> None:
+    """Fresh entropy in the child, as in a new process (``random`` reseeds itself at fork)."""
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:
+        numpy.random.seed()
+
+
+def _become_kernel(request: dict[str, Any], zygote_pid: int, protocol: tuple[int, int]) -> NoReturn:
+    """In the forked child: turn into an IPython kernel; never return."""
+    code = 1
+    try:
+        os.setsid()
+        set_parent_death_signal()
+        if os.getppid() != zygote_pid:  # the zygote died between fork and prctl
+            os._exit(1)
+        for fd in protocol:
+            os.close(fd)
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
+            signal.signal(signum, signal.SIG_DFL)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        os.environ.setdefault("MPLBACKEND", _INLINE)
+        import ipykernel_launcher
+
+        sys.argv = [ipykernel_launcher.__file__, *request["argv"]]
+        _reseed()
+        from ipykernel.kernelapp import IPKernelApp
+
+        # as jupyter_client's launcher would say: the parent is the zygote (whose death
+        # ends the kernel); ipykernel read this variable when the zygote imported it
+        os.environ["JPY_PARENT_PID"] = str(zygote_pid)
+        app = IPKernelApp.instance(parent_handle=zygote_pid)
+        app.initialize(request["argv"])
+        # the backend module was imported before this shell existed: hook it up now,
+        # as its import would have in a fresh kernel
+        inline = sys.modules.get("matplotlib_inline.backend_inline")
+        if inline is not None:
+            inline._enable_matplotlib_integration()
+        app.start()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        try:
+            atexit._run_exitfuncs()
+            sys.stdout.flush()
+            sys.stderr.flush()
+        finally:
+            os._exit(code)
+
+
+class _Server:
+    """The zygote's request loop (single-threaded, so forking is safe)."""
+
+    def __init__(self, inp: int, out: int, preloaded: list[str], missing: list[str]) -> None:
+        self.inp, self.out = inp, out
+        self.reader = os.fdopen(inp, "r", encoding="utf-8")
+        self.children: dict[int, int | None] = {}
+        self.preloaded, self.missing = preloaded, missing
+
+    def reply(self, payload: dict[str, Any]) -> None:
+        os.write(self.out, (json.dumps(payload) + "\n").encode())
+
+    def reap(self) -> None:
+        for pid, status in self.children.items():
+            if status is not None:
+                continue
+            try:
+                done, raw = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                self.children[pid] = -signal.SIGKILL
+                continue
+            if done:
+                self.children[pid] = (-os.WTERMSIG(raw) if os.WIFSIGNALED(raw)
+                                      else os.WEXITSTATUS(raw))
+
+    def handle(self, request: dict[str, Any]) -> dict[str, Any]:
+        op = request.get("op")
+        if op == "spawn":
+            pid = os.fork()
+            if pid == 0:
+                _become_kernel(request, os.getppid(), (self.inp, self.out))
+            self.children[pid] = None
+            return {"pid": pid}
+        if op == "poll":
+            self.reap()
+            return {"status": self.children.get(request["pid"], 0)}
+        if op == "signal":
+            self.reap()
+            pid = request["pid"]
+            if self.children.get(pid, 0) is None:  # not reaped: the pid is still ours
+                try:
+                    os.killpg(pid, request["signum"])
+                except OSError:
+                    os.kill(pid, request["signum"])
+                return {"ok": True}
+            return {"ok": False}
+        if op == "ping":
+            return {"pid": os.getpid(), "rss_mb": round(_rss_mb(), 1),
+                    "preloaded": self.preloaded, "missing": self.missing}
+        return {"error": f"unknown op {op!r}"}
+
+    def serve(self) -> None:
+        self.reply(self.handle({"op": "ping"}))
+        while True:
+            ready, _, _ = select.select([self.inp], [], [], 0.5)
+            self.reap()
+            if not ready:
+                continue
+            line = self.reader.readline()
+            if not line:
+                break
+            try:
+                self.reply(self.handle(json.loads(line)))
+            except Exception as err:  # a bad request must not end the zygote
+                self.reply({"error": f"{type(err).__name__}: {err}"})
+        self.shutdown()
+
+    def shutdown(self) -> None:
+        for pid, status in self.children.items():
+            if status is None:
+                with contextlib.suppress(OSError):
+                    os.killpg(pid, signal.SIGKILL)
+        self.reap()
+
+
+def main() -> None:
+    """Preload, then serve spawn requests until stdin closes."""
+    set_parent_death_signal()
+    # the protocol keeps the original stdin/stdout; fd 1 becomes stderr so that
+    # nothing a module prints can corrupt it, and kernels inherit sane std streams
+    inp, out = os.dup(0), os.dup(1)
+    os.dup2(2, 1)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the worker decides when we end
+    if sys.path and sys.path[0] in ("", os.getcwd()):
+        del sys.path[0]  # as ipykernel_launcher does; the kernel adds '' back itself
+    preloaded, missing = _preload()
+    # the preloaded objects live as long as any kernel: keep the collector off them, or
+    # every kernel's first collections would touch (and so copy) the whole shared heap
+    gc.collect()
+    gc.freeze()
+    _Server(inp, out, preloaded, missing).serve()
+
+
+if __name__ == "__main__":
+    main()
