@@ -133,7 +133,7 @@ def format_register(status: pd.DataFrame, catalogue: Catalogue, names: pd.Series
     state = s["state"].map(lambda v: status_label(v, lang))
     years = s["years_warned"].astype(str) + ("年" if zh else " y")
     date = s["response_date"].map(lambda d: "" if pd.isna(d) else str(pd.Timestamp(d).date()))
-    return pd.DataFrame({
+    out = pd.DataFrame({
         ("代码" if zh else "Code"): s["indicator"].to_numpy(),
         ("名称" if zh else "Name"): ind["name_zh" if zh else "name_en"].to_numpy(),
         ("地区" if zh else "Region"): s["region"].map(names).fillna(s["region"]).to_numpy(),
@@ -147,6 +147,8 @@ def format_register(status: pd.DataFrame, catalogue: Catalogue, names: pd.Series
         ("责任单位" if zh else "Responsible unit"):
             s["responsible_unit"].map(_unit_names(lang)).fillna(s["responsible_unit"]),
     })
+    out.attrs["counts_of"] = "years"  # "since" is a year, not a count of children
+    return out
 
 
 def register_counts(status: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -161,7 +163,9 @@ def register_counts(status: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     table = table.rename(columns=lambda c: status_label(c, lang))
     table.index.name = "预警类型" if zh else "Warning"
     table.columns.name = None
-    return table.reset_index()
+    out = table.reset_index()
+    out.attrs["counts_of"] = "warnings"  # not children: no disclosure control needed
+    return out
 
 
 def resolved_by_domain(register: pd.DataFrame, catalogue: Catalogue, year: int,
