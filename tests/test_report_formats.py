@@ -135,7 +135,7 @@ def test_summary_counts_equal_the_published_status_table(topic_runs):
 
     run = topic_runs["zh"]
     summary = _blocks(run, "summary")[0]
-    table = pd.read_csv(run.run_dir / "tables" / "health_210102_status.csv")
+    table = pd.read_csv(run.run_dir / "tables" / "health_210102_status.csv", comment="#")
     totals = table[table["分组"] == "合计"]
     group_of = {status_label(s, "zh"): g for s, g in _GROUP_OF.items() if g in STATUS_GROUPS}
     group_of["已达标，但预计到期未达标"] = "achieved_projected_miss"

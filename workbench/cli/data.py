@@ -6,6 +6,7 @@ import click
 
 from ._main import main
 from ._util import friendly_errors as _friendly_errors
+from .export import export_group
 
 
 @main.command()
@@ -20,12 +21,7 @@ def demo(seed: int | None, force: bool) -> None:
     click.echo(built)
 
 
-@main.group("export")
-def export_() -> None:
-    """Extracts for partners (microdata with disclosure control)."""
-
-
-@export_.command("microdata")
+@export_group.command("microdata")
 @click.option("--input", "source", type=click.Path(exists=True, dir_okay=False),
               help="Microdata file (default: the demo survey).")
 @click.option("--quasi", required=True, help="Quasi-identifiers, comma-separated.")

@@ -1,4 +1,8 @@
-"""``workbench export RUN``: re-render a run's report from its stored notebook (no execution)."""
+"""``workbench export``: re-render a run's report from its stored notebook (no execution), and
+partner extracts (``export microdata``, defined with the data commands).
+
+``workbench export RUN --format pdf`` is short for ``workbench export report RUN --format pdf``.
+"""
 
 from __future__ import annotations
 
@@ -27,7 +31,21 @@ def resolve_run(run: str) -> Path:
         f"找不到运行文件夹 {run!r}（路径、笔记本/运行编号或运行编号）")
 
 
-@main.command("export")
+class _ExportGroup(click.Group):
+    """Subcommands, or a run to re-render: a first word that names no subcommand is a RUN."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):  # type: ignore[override]
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["report", *args]
+        return super().resolve_command(ctx, args)
+
+
+@main.group("export", cls=_ExportGroup)
+def export_group() -> None:
+    """Re-render a run's report (RUN --format ...) or write a partner extract (microdata)."""
+
+
+@export_group.command("report")
 @click.argument("run")
 @click.option("--format", "formats", multiple=True, type=click.Choice(_FORMATS),
               help="Format to write (repeatable; default: all three).")

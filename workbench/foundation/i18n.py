@@ -58,6 +58,7 @@ _LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "first_year": ("起始年", "First year"), "last_year": ("最近年", "Last year"),
         "n_imputed": ("插补值数", "Imputed values"),
         "n_provisional": ("初步数个数", "Provisional values"),
+        "years_with_data": ("有数据的年份数", "Years with data"), "note": ("说明", "Note"),
     },
     "text": {
         "total": ("合计", "Total"),
