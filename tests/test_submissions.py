@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from owndata import fill_values as _fill_values
 
-from workbench.catalogue import UNIT_SCALE, load_catalogue
+from workbench.catalogue import load_catalogue
 from workbench.database import connect, create_database
 from workbench.regions import load_regions
 from workbench.submissions import (
@@ -27,23 +28,6 @@ from workbench.submissions import (
 
 UNIT = "education"
 YEAR = 2026
-
-
-def _fill_values(frame: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
-    """Consistent values for every row: num/den for rates, 0/1 for binary, counts otherwise."""
-    cat = load_catalogue()
-    rng = np.random.default_rng(seed)
-    unit = frame["indicator"].map(cat.table["unit"])
-    scale = unit.map(UNIT_SCALE).astype(float)
-    den = rng.integers(1_000, 5_000, len(frame)).astype(float)
-    num = np.floor(den * rng.uniform(0.80, 0.99, len(frame)))
-    ratio = scale.notna()
-    out = frame.copy()
-    out["numerator"] = np.where(ratio, num, np.nan)
-    out["denominator"] = np.where(ratio, den, np.nan)
-    out["value"] = np.where(ratio, np.round(num / den * scale.fillna(1), 6),
-                            np.where(unit.eq("binary"), 1.0, np.round(num, 0)))
-    return out
 
 
 def _filled_template(tmp_path, name="filled.xlsx", change=None):
