@@ -273,7 +273,7 @@ class Database:
         list of problems and nothing is staged.  Returns the conflicts: cells
         present in several sources with different values (empty when none).
         """
-        frames = [_read_source(self._con, Path(path), i) for i, path in enumerate(paths)]
+        frames = [_read_source(self._con, Path(path)) for path in paths]
         staged = pd.concat(frames, ignore_index=True)
         catalogue, regions = self.catalogue(), self.regions()
         for frame in frames:  # one source at a time, so the rows named are that source's
@@ -365,7 +365,17 @@ def _ident(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
-def _read_source(con: duckdb.DuckDBPyConnection, path: Path, i: int) -> pd.DataFrame:
+# A merge source is attached under one fixed alias (sources are read one at a time), so every
+# statement below is constant text: the file name only ever travels as a ``?`` parameter.
+_SOURCE = _ident("merge_source")
+_ATTACH_SOURCE = "ATTACH ? AS " + _SOURCE + " (READ_ONLY)"
+_SOURCE_VERSION = "SELECT value FROM " + _SOURCE + ".meta WHERE key = ?"
+_SOURCE_ROWS = ("SELECT " + ", ".join(_ident(c) for c in OBSERVATION_COLUMNS)
+                + " FROM " + _SOURCE + ".observations")
+_DETACH_SOURCE = "DETACH " + _SOURCE
+
+
+def _read_source(con: duckdb.DuckDBPyConnection, path: Path) -> pd.DataFrame:
     """The current observations of another database, attached read-only by parameter.
 
     The file name never enters the SQL text (an apostrophe in it is just a
@@ -374,25 +384,22 @@ def _read_source(con: duckdb.DuckDBPyConnection, path: Path, i: int) -> pd.DataF
     """
     if not path.is_file():
         raise WorkbenchError(f"Source database not found: {path}", f"找不到来源数据库：{path}")
-    alias = _ident(f"src{i}")
     try:
-        con.execute(f"ATTACH ? AS {alias} (READ_ONLY)", [str(path)])
+        con.execute(_ATTACH_SOURCE, [str(path)])
     except duckdb.Error as err:
         raise WorkbenchError(f"{path.name} cannot be opened as a database ({err})",
                              f"{path.name} 无法作为数据库打开") from err
-    columns = ", ".join(_ident(c) for c in OBSERVATION_COLUMNS)
     try:
-        version = _scalar(con, f"SELECT value FROM {alias}.meta WHERE key = ?",
-                          ["schema_version"])
+        version = _scalar(con, _SOURCE_VERSION, ["schema_version"])
         if version != SCHEMA_VERSION:
             raise duckdb.CatalogException(f"schema {version!r}")
-        frame = con.execute(f"SELECT {columns} FROM {alias}.observations").df()
+        frame = con.execute(_SOURCE_ROWS).df()
     except duckdb.Error as err:
         raise WorkbenchError(f"{path.name} is not a workbench database of schema "
                              f"{SCHEMA_VERSION} ({err})",
                              f"{path.name} 不是本工具的数据库（版本 {SCHEMA_VERSION}）") from err
     finally:
-        con.execute(f"DETACH {alias}")
+        con.execute(_DETACH_SOURCE)
     return frame.assign(source_db=path.name)
 
 

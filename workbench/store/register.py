@@ -63,6 +63,21 @@ _RESPONSE_COLUMNS = [*REGISTER_KEY, "response_id", "measure", "response_date", "
                      "recorded_by", "recorded_at"]
 
 
+def _quoted(columns: list[str]) -> str:
+    return ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+
+
+# constant statements: identifiers quoted once here, every value passed as a ``?`` parameter
+_SELECT_REGISTER = ("SELECT " + _quoted(_REGISTER_COLUMNS) + " FROM warning_register "
+                    "ORDER BY year, indicator, region")
+_SELECT_RESPONSES = ("SELECT " + _quoted(_RESPONSE_COLUMNS) + " FROM warning_responses "
+                     "ORDER BY response_date, response_id")
+_NEXT_RESPONSE = ("SELECT coalesce(max(response_id), 0) + 1 FROM warning_responses WHERE "
+                  + " AND ".join(_quoted([c]) + " = ?" for c in REGISTER_KEY))
+_INSERT_RESPONSE = ("INSERT INTO warning_responses VALUES ("
+                    + ", ".join("?" * (len(REGISTER_KEY) + 5)) + ", now())")
+
+
 def ensure_register_tables(con: duckdb.DuckDBPyConnection) -> None:
     """Create the register tables if the database does not have them yet."""
     con.execute(_TABLES_SQL)
@@ -122,16 +137,14 @@ def load_register(db: Database) -> pd.DataFrame:
     """Every recorded warning (empty, with the columns, for a database without a register)."""
     if not _has_tables(db):
         return pd.DataFrame(columns=_REGISTER_COLUMNS)
-    return db._con.execute(f"SELECT {', '.join(_REGISTER_COLUMNS)} FROM warning_register "
-                           "ORDER BY year, indicator, region").df()
+    return db._con.execute(_SELECT_REGISTER).df()
 
 
 def load_responses(db: Database) -> pd.DataFrame:
     """Every recorded response (empty, with the columns, for a database without a register)."""
     if not _has_tables(db):
         return pd.DataFrame(columns=_RESPONSE_COLUMNS)
-    return db._con.execute(f"SELECT {', '.join(_RESPONSE_COLUMNS)} FROM warning_responses "
-                           "ORDER BY response_date, response_id").df()
+    return db._con.execute(_SELECT_RESPONSES).df()
 
 
 def open_warnings(db: Database, unit: str | None = None) -> pd.DataFrame:
@@ -166,13 +179,9 @@ def record_response(db: Database, key: dict[str, str], measure: str,
         _refuse(full, current, unit)
     unit = unit or str(match["responsible_unit"].iloc[0])
     ensure_register_tables(db._con)
-    cond = " AND ".join(f'"{c}" = ?' for c in REGISTER_KEY)
-    nxt = db._con.execute(f"SELECT coalesce(max(response_id), 0) + 1 FROM warning_responses "
-                          f"WHERE {cond}", list(full.values())).fetchone()[0]
-    db._con.execute("INSERT INTO warning_responses VALUES "
-                    f"({', '.join('?' * len(REGISTER_KEY))}, ?, ?, ?, ?, ?, now())",
-                    [*full.values(), int(nxt), str(measure), when, unit,
-                     recorded_by or "unknown"])
+    nxt = db._con.execute(_NEXT_RESPONSE, list(full.values())).fetchone()[0]
+    db._con.execute(_INSERT_RESPONSE, [*full.values(), int(nxt), str(measure), when, unit,
+                                       recorded_by or "unknown"])
     return int(nxt)
 
 
