@@ -104,3 +104,39 @@ def test_small_multiples_share_breaks(boundaries):
     assert [ax.get_title() for ax in fig.axes[:2]] == ["2020", "2025"]
     with pytest.raises(WorkbenchError, match="natural_breaks"):
         maps.choropleth_map(boundaries.assign(v=1.0), "v", scheme="jenks")
+
+
+def _lightness_steps(cmap: str) -> np.ndarray:
+    import matplotlib.pyplot as plt
+
+    from workbench.plots import lightness
+
+    return np.diff([lightness(c) for c in plt.get_cmap(cmap)(np.linspace(0, 1, 64))])
+
+
+@pytest.mark.parametrize("func", [maps.choropleth_map, maps.small_multiples])
+def test_default_colour_scale_is_monotonic_in_lightness(func):
+    import inspect
+
+    steps = _lightness_steps(inspect.signature(func).parameters["cmap"].default)
+    assert (steps < 0).all() or (steps > 0).all()  # classes stay ordered when printed in grey
+    assert not ((_lightness_steps("jet") < 0).all() or (_lightness_steps("jet") > 0).all())
+
+
+def test_lisa_classes_differ_by_hatch_as_well_as_colour(boundaries):
+    from workbench.plots import lightness, set_theme
+
+    set_theme()
+    centre = boundaries.geometry.representative_point()
+    gdf = boundaries.assign(v=centre.x * 3 + centre.y * 5)  # a north-south gradient
+    fig = maps.lisa_cluster_map(gdf, "v", alpha=0.3, lang="en")
+    patches = fig.legends[0].get_patches()
+    hatches = [p.get_hatch() or "" for p in patches]
+    assert len(set(hatches)) == len(maps.LISA_COLORS)
+    greys = [lightness(p.get_facecolor()) for p in patches]
+    # high-high and low-low are within a few L* of each other: only the hatch separates them
+    assert abs(greys[0] - greys[1]) < 10 and hatches[0] != hatches[1]
+    drawn = {c.get_hatch() or "" for c in fig.axes[0].collections}
+    clusters = maps.local_moran(gdf, "v", alpha=0.3)["cluster"]
+    assert drawn == {maps.LISA_HATCHES[k] for k in clusters.unique()}
+    assert {"high-high", "low-low"} <= set(clusters)

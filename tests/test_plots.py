@@ -36,3 +36,19 @@ def test_theme_survives_seaborn_reset():
     sns.set_theme()  # what a notebook author might call
     plots.set_theme()
     assert plt.rcParams["font.sans-serif"][0] == font
+
+
+def test_lightness_is_cie_lstar():
+    # CIE L* of sRGB mid grey (128/255) is 53.585 (CIE 15:2004; Lindbloom's calculator)
+    assert plots.lightness("#808080") == pytest.approx(53.585, abs=1e-3)
+    assert plots.lightness("white") == pytest.approx(100.0)
+
+
+def test_choropleth_default_scale_prints_in_order_of_value():
+    import inspect
+
+    import numpy as np
+
+    cmap = inspect.signature(plots.choropleth).parameters["cmap"].default
+    steps = np.diff([plots.lightness(c) for c in plt.get_cmap(cmap)(np.linspace(0, 1, 64))])
+    assert (steps < 0).all() or (steps > 0).all()

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager, patheffects
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from .catalogue import Indicator
 
 __all__ = ["set_theme", "cjk_font", "close_all", "trend_chart", "choropleth", "PALETTE",
-           "STATUS_COLORS", "FONT_CANDIDATES"]
+           "STATUS_COLORS", "STATUS_MARKS", "FONT_CANDIDATES", "lightness"]
 
 # Tried in order; the first one available is used for every figure.
 FONT_CANDIDATES = ("Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC",
@@ -43,6 +44,24 @@ PALETTE = "colorblind"
 # Traffic-light colours used by progress and warning charts.
 STATUS_COLORS = {"achieved": "#1a9850", "on_track": "#91cf60", "needs_acceleration": "#fee08b",
                  "off_track": "#fc8d59", "deteriorating": "#d73027", "no_data": "#bdbdbd"}
+# A mark per status, so the groups stay apart when printed in grey (achieved and
+# deteriorating have nearly the same lightness).  Every glyph is in the bundled CJK font.
+STATUS_MARKS = {"achieved": "✓", "on_track": "↗", "needs_acceleration": "!",
+                "off_track": "×", "deteriorating": "↓", "not_assessable": "?", "no_data": "○"}
+
+
+def lightness(color: object) -> float:
+    """CIE L* (0 black .. 100 white) of a matplotlib colour: its grey level when printed.
+
+    Examples
+    --------
+    >>> round(lightness("white")), round(lightness("black")), round(lightness("#808080"))
+    (100, 0, 54)
+    """
+    rgb = np.asarray(mpl.colors.to_rgb(color))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    y = float(linear @ (0.2126, 0.7152, 0.0722))  # relative luminance (sRGB, D65)
+    return 116 * y ** (1 / 3) - 16 if y > 216 / 24389 else y * 24389 / 27
 
 
 def _packaged_font_files() -> list[Path]:
