@@ -140,3 +140,31 @@ def test_lisa_classes_differ_by_hatch_as_well_as_colour(boundaries):
     clusters = maps.local_moran(gdf, "v", alpha=0.3)["cluster"]
     assert drawn == {maps.LISA_HATCHES[k] for k in clusters.unique()}
     assert {"high-high", "low-low"} <= set(clusters)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_district_names_do_not_overlap(boundaries, lang):
+    import matplotlib.pyplot as plt
+
+    from workbench.plots import choropleth, overlapping_labels, set_theme
+
+    set_theme()
+    centre = boundaries.geometry.representative_point()
+    gdf = boundaries.assign(v=centre.x * 3 + centre.y * 5)
+    name_col = f"name_{lang}"
+    # names written at the centres of the small central districts do collide...
+    fig, ax = plt.subplots(figsize=(7, 7))
+    gdf.plot(ax=ax)
+    points = gdf.geometry.representative_point()
+    for x, y, name in zip(points.x, points.y, gdf[name_col], strict=True):
+        ax.text(x, y, name, ha="center", va="center", fontsize=7)
+    fig.canvas.draw()
+    assert overlapping_labels(ax)
+    # ...so every map moves them apart, and keeps every name
+    drawn = [maps.choropleth_map(gdf, "v", "x", lang=lang), choropleth(gdf, "v", "x", lang),
+             maps.lisa_cluster_map(gdf, "v", lang=lang)]
+    for fig in drawn:
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        assert sorted(t.get_text() for t in ax.texts if t.get_text()) == sorted(gdf[name_col])
+        assert overlapping_labels(ax) == []

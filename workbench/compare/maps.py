@@ -29,11 +29,11 @@ import geopandas as gpd
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib import patheffects
 from matplotlib.figure import Figure
 
 from ..foundation.errors import WorkbenchError, choices_text
 from ..foundation.i18n import check_lang
+from ..foundation.plots import place_labels
 from . import _spatial as _sp
 
 __all__ = ["SCHEMES", "MoranResult", "morans_i", "GearyResult", "gearys_c", "local_moran",
@@ -304,9 +304,7 @@ def _draw_labels(ax, gdf: gpd.GeoDataFrame, lang: str) -> None:
     if name_col not in gdf:
         return
     points = gdf.geometry.representative_point()
-    for x, y, name in zip(points.x, points.y, gdf[name_col], strict=True):  # ~13 labels
-        ax.annotate(name, (x, y), ha="center", fontsize=7,
-                    path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
+    place_labels(ax, points.x, points.y, gdf[name_col], fontsize=7)
 
 
 def _classify(values: pd.Series, scheme: str, k: int):

@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,7 +36,8 @@ if TYPE_CHECKING:
     from .catalogue import Indicator
 
 __all__ = ["set_theme", "cjk_font", "close_all", "trend_chart", "choropleth", "PALETTE",
-           "STATUS_COLORS", "STATUS_MARKS", "FONT_CANDIDATES", "lightness"]
+           "STATUS_COLORS", "STATUS_MARKS", "FONT_CANDIDATES", "lightness", "place_labels",
+           "overlapping_labels"]
 
 # Tried in order; the first one available is used for every figure.
 FONT_CANDIDATES = ("Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC",
@@ -163,11 +165,46 @@ def choropleth(gdf: gpd.GeoDataFrame, column: str, title: str, lang: str = "zh",
     if missing.any():
         gdf[missing].plot(ax=ax, facecolor="white", edgecolor="0.5", hatch="///", linewidth=0.6)
     if label_regions:
-        name_col = "name_zh" if lang == "zh" else "name_en"
-        for _, row in gdf.iterrows():  # 13-ish labels, not data rows
-            point = row.geometry.representative_point()
-            ax.annotate(row[name_col], (point.x, point.y), ha="center", fontsize=8,
-                        path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
+        points = gdf.geometry.representative_point()
+        place_labels(ax, points.x, points.y, gdf["name_zh" if lang == "zh" else "name_en"])
     ax.set_title(title)
     ax.set_axis_off()
     return fig
+
+
+def place_labels(ax: plt.Axes, x: Sequence[float], y: Sequence[float], labels: Sequence[str],
+                 fontsize: float = 8) -> list[mpl.text.Text]:
+    """Write ``labels`` at points and move apart the ones that overlap, with leader lines.
+
+    Small central districts sit close together, so names written at their centres cover
+    each other.  ``adjustText`` (seeded, so the layout is reproducible) pushes the boxes
+    apart as the renderer measures them; a moved label gets a thin line to its point.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> texts = place_labels(ax, [0.5, 0.5], [0.5, 0.5], ["和平区", "沈河区"])
+    >>> overlapping_labels(ax)
+    []
+    >>> plt.close(fig)
+    """
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    texts = [ax.text(px, py, str(name), ha="center", va="center", fontsize=fontsize,
+                     path_effects=halo, zorder=5)
+             for px, py, name in zip(x, y, labels, strict=True)]  # a dozen names, not data rows
+    if len(texts) > 1:
+        from adjustText import adjust_text
+
+        # a name centred on its district is fine: only overlapping names move (no
+        # "explode", the points are not obstacles); the iteration cap bounds the time
+        adjust_text(texts, ax=ax, avoid_self=False, force_explode=0, expand=(1.08, 1.2),
+                    iter_lim=300, arrowprops={"arrowstyle": "-", "color": "0.25", "lw": 0.6})
+    return texts
+
+
+def overlapping_labels(ax: plt.Axes) -> list[tuple[str, str]]:
+    """Pairs of the axes' texts whose drawn boxes (as the renderer measures them) intersect."""
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts if t.get_text()]
+    return [(a, b) for i, (a, box_a) in enumerate(boxes)  # a dozen labels: pairs are cheap
+            for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]
