@@ -35,7 +35,8 @@ import pandas as pd
 
 from ..foundation.i18n import check_lang, label
 
-__all__ = ["format_table", "MISSING", "unit_decimals", "is_p_column"]
+__all__ = ["format_table", "MISSING", "unit_decimals", "is_p_column", "display_rule",
+           "code_column"]
 
 MISSING = "—"
 _DEFAULT_DECIMALS = 2
@@ -103,29 +104,54 @@ def _p_values(values: pd.Series) -> pd.Series:
     return values.map(lambda v: "< 0.001" if v < 0.001 else f"{v:.3f}")
 
 
+def display_rule(name: object, values: pd.Series, row_decimals: pd.Series | None = None,
+                 decimals: int | None = None, percent: bool = False
+                 ) -> tuple[str, int | pd.Series | None, bool]:
+    """How a column reads: ``(kind, decimals, thousands)``, shared by the HTML and the XLSX.
+
+    ``kind`` is ``"bool"``, ``"text"``, ``"p"`` (p-values) or ``"fixed"``; ``decimals`` is
+    a number or, for indicator values, a Series of decimals by row; ``thousands`` says
+    whether digits are grouped (not in years).
+
+    >>> display_rule("year", pd.Series([2020.0, 2021.0]))
+    ('fixed', 0, False)
+    """
+    if _is_bool(values):
+        return "bool", None, False
+    if not pd.api.types.is_numeric_dtype(values):
+        return "text", None, False
+    if is_p_column(name):
+        return "p", 3, False
+    if decimals is not None or percent:
+        return "fixed", 1 if decimals is None else decimals, True
+    numbers = values[~_missing(values)].astype("float64")
+    if len(numbers) and np.allclose(numbers, np.round(numbers)):
+        return "fixed", 0, not _YEAR_NAME.search(str(name))
+    if row_decimals is not None and not _STAT_NAME.search(str(name)):
+        return "fixed", row_decimals.fillna(_DEFAULT_DECIMALS).astype("int64"), True
+    return "fixed", _DEFAULT_DECIMALS, True
+
+
 def _format_column(name: str, values: pd.Series, lang: str, row_decimals: pd.Series | None,
                    decimals: int | None, percent: bool) -> pd.Series:
     """One column as display strings; missing cells are left as NaN for the caller."""
     miss = _missing(values)
     present = values[~miss]
-    if _is_bool(values):
+    kind, places, thousands = display_rule(name, values, row_decimals, decimals, percent)
+    if kind == "bool":
         yes, no = _WORDS[lang]
         return present.map(lambda v: yes if bool(v) else no)
-    if not pd.api.types.is_numeric_dtype(values):
+    if kind == "text":
         return present.astype(str).str.replace("<=", "≤").str.replace(">=", "≥")
     numbers = present.astype("float64") * (100 if percent else 1)
-    if is_p_column(name):
+    if kind == "p":
         return _p_values(numbers)
-    if decimals is not None or percent:
-        return _fixed(numbers, 1 if decimals is None else decimals)
-    if len(numbers) and np.allclose(numbers, np.round(numbers)):
-        return _fixed(numbers, 0, thousands=not _YEAR_NAME.search(str(name)))
-    if row_decimals is not None and not _STAT_NAME.search(str(name)):
-        return _fixed(numbers, row_decimals.reindex(numbers.index).fillna(_DEFAULT_DECIMALS))
-    return _fixed(numbers, _DEFAULT_DECIMALS)
+    if isinstance(places, pd.Series):
+        places = places.reindex(numbers.index)
+    return _fixed(numbers, places, thousands)
 
 
-def _code_column(df: pd.DataFrame, decimals_by_code: pd.Series) -> str | None:
+def code_column(df: pd.DataFrame, decimals_by_code: pd.Series) -> str | None:
     """The column holding indicator codes, if the rows are indicators."""
     if decimals_by_code.empty:
         return None
@@ -200,7 +226,7 @@ def format_table(df: pd.DataFrame, lang: str, catalogue: Any | None = None,
     check_lang(lang)
     frame = _plain_frame(df, lang)
     by_code = unit_decimals(catalogue)
-    code_col = _code_column(frame, by_code)
+    code_col = code_column(frame, by_code)
     row_decimals = None
     if code_col is not None:
         frame = _with_unit_column(frame, code_col, catalogue, lang)
