@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from ..foundation.i18n import check_lang, label
+from ._flags import MARK, append_marks, cell_flags, flag_notes, numbers_with_marks
 
 __all__ = ["format_table", "MISSING", "unit_decimals", "is_p_column", "display_rule",
            "code_column"]
@@ -224,7 +225,8 @@ def format_table(df: pd.DataFrame, lang: str, catalogue: Any | None = None,
     [['87.5']]
     """
     check_lang(lang)
-    frame = _plain_frame(df, lang)
+    unflagged, masks = cell_flags(df, lang)
+    frame = _plain_frame(unflagged, lang)
     by_code = unit_decimals(catalogue)
     code_col = code_column(frame, by_code)
     row_decimals = None
@@ -232,16 +234,33 @@ def format_table(df: pd.DataFrame, lang: str, catalogue: Any | None = None,
         frame = _with_unit_column(frame, code_col, catalogue, lang)
         row_decimals = frame[code_col].map(by_code)
     units, decimals = units or {}, decimals or {}
-    shown, any_missing = {}, False
+    shown, any_missing, numeric, used = {}, False, [], set()
     for col in frame.columns:  # columns, not rows: a handful of iterations
-        text = _format_column(col, frame[col], lang, row_decimals, decimals.get(col),
-                              col in percent)
-        any_missing |= bool(text.reindex(frame.index).isna().any())
-        shown[col] = text.reindex(frame.index).fillna(MISSING)
+        numbers = numbers_with_marks(frame[col])
+        values = frame[col] if numbers is None else numbers
+        text = _format_column(col, values, lang, row_decimals, decimals.get(col),
+                              col in percent).reindex(frame.index)
+        if numbers is not None:  # suppressed cells keep their mark, not "no data"
+            text = text.fillna(frame[col].where(numbers.isna() & frame[col].eq(MARK)))
+            used.add("suppressed")
+        marked = {k: _column_mask(m, col, len(frame)) & text.notna().to_numpy()
+                  for k, m in masks.items()}
+        used |= {k for k, m in marked.items() if m.any()}
+        text = append_marks(text, {k: m for k, m in marked.items() if k != "suppressed"})
+        if "suppressed" in marked:
+            text = text.where(~marked["suppressed"], MARK)
+        any_missing |= bool(text.isna().any())
+        shown[col] = text.fillna(MISSING)
+        numeric.append(numbers is not None or (pd.api.types.is_numeric_dtype(frame[col])
+                                               and not _is_bool(frame[col])))
     body = pd.DataFrame(shown, index=frame.index)
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not _is_bool(frame[c])
-               for c in frame.columns]
     return {"headers": [_header(c, lang, units.get(c), c in percent) for c in frame.columns],
             "rows": body.to_numpy(dtype=object).tolist(),
             "align": ["r" if n else "l" for n in numeric],
-            "notes": [_MISSING_NOTE[lang]] if any_missing else []}
+            "notes": [*([_MISSING_NOTE[lang]] if any_missing else []),
+                      *flag_notes(sorted(used), lang)]}
+
+
+def _column_mask(mask: pd.DataFrame, col: object, n: int) -> np.ndarray:
+    """One column of a flag mask by position (the frame lost the table's index)."""
+    return mask[col].to_numpy(bool) if col in mask.columns else np.zeros(n, bool)

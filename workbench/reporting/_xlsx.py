@@ -22,6 +22,7 @@ from typing import Any
 import pandas as pd
 
 from ..foundation.safe_io import neutralise, neutralise_value, open_private
+from ._flags import numbers_with_marks
 from ._format import code_column, display_rule, unit_decimals
 
 __all__ = ["write_xlsx", "number_formats", "P_FORMAT"]
@@ -50,8 +51,9 @@ def number_formats(df: pd.DataFrame, catalogue: Any | None = None,
     row_decimals = df[code_col].map(by_code) if code_col is not None else None
     formats: dict[str, str | pd.Series] = {}
     for col in df.columns:  # columns, not rows
-        kind, places, thousands = display_rule(col, df[col], row_decimals, decimals.get(col),
-                                               col in percent)
+        numbers = numbers_with_marks(df[col])  # suppressed cells ("x") stay text
+        kind, places, thousands = display_rule(col, df[col] if numbers is None else numbers,
+                                               row_decimals, decimals.get(col), col in percent)
         if kind == "p":
             formats[col] = P_FORMAT
         elif kind == "fixed" and isinstance(places, pd.Series):

@@ -263,13 +263,17 @@ def _rename(mapping: dict | None, lang: str, translate: bool) -> dict:
 def _table_block(shown: pd.DataFrame, name: str, title: str | None, notes: list[str] | None,
                  source: str | None, lang: str, catalogue: object, units: dict, decimals: dict,
                  percent: list) -> dict:
+    from ._flags import note_mark
     from ._format import format_table
 
     table = format_table(shown, lang, catalogue, units=units, decimals=decimals,
                          percent=percent)
     if not table["rows"]:
         table["empty"] = "无。" if lang == "zh" else "None."
-    table["notes"] = [*(notes or []), *table["notes"]]
+    # one footnote per mark: disclosure control's own note (with its threshold) wins
+    explained = {note_mark(n) for n in notes or []} - {""}
+    table["notes"] = [*(notes or []),
+                      *(n for n in table["notes"] if note_mark(n) not in explained)]
     return {"kind": "table", "name": name, "caption": title or "", "source": source or "",
             **table}
 
