@@ -341,3 +341,27 @@ def test_flagged_cells_carry_marks_and_one_footnote_each(lang, tmp_path):
     pdf_text = "".join(_pdf(tmp_path / "r.pdf")[1])
     for text in (html, "\n".join(paragraphs + cells), pdf_text):
         assert "95.0 †" in text and "4.57 ‡" in text and provisional.strip() in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_long_table_prints_its_head_and_every_row_in_the_appendix(lang, tmp_path):
+    from workbench.reporting._document import LONG_TABLE_ROWS, Document
+    from workbench.reporting._docx import render_docx
+    from workbench.reporting._pdf import render_pdf
+
+    n = LONG_TABLE_ROWS + 15
+    rows = [[f"R{i:03d}", "和平区" if lang == "zh" else "Heping", f"{i / 7:.2f}"]
+            for i in range(n)]
+    block = {"kind": "table", "name": "warnings_2025", "label": "表 1" if lang == "zh"
+             else "Table 1.", "caption": "c", "number": 1, "headers": ["a", "b", "c"],
+             "align": ["l", "l", "r"], "rows": rows, "notes": []}
+    doc = Document(lang, {"title": "t"}, [block])
+    (tmp_path / "r.docx").write_bytes(render_docx(doc))
+    d, paragraphs, _ = _docx_text(tmp_path / "r.docx")
+    assert [len(t.rows) for t in d.tables] == [20 + 1, n + 1]  # head here, all in the appendix
+    assert ("附录" if lang == "zh" else "Appendix") in paragraphs
+    assert any("warnings_2025.xlsx" in p for p in paragraphs)
+    (tmp_path / "r.pdf").write_bytes(render_pdf(doc))
+    text = "".join(_pdf(tmp_path / "r.pdf")[1])
+    assert all(f"R{i:03d}" in text for i in range(n))  # never a row dropped
+    assert str(n) in text and "warnings_2025.xlsx" in text

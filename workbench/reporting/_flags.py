@@ -73,7 +73,8 @@ def cell_flags(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[str, pd.
     drop = []
     for kind in ("imputed", "provisional"):
         col = _find(df.columns, kind, lang)
-        if value is None or col is None or not pd.api.types.is_bool_dtype(df[col]):
+        if value is None or col is None or df.columns.duplicated(keep=False)[
+                list(df.columns).index(col)] or not pd.api.types.is_bool_dtype(df[col]):
             continue
         mask = pd.DataFrame(False, index=df.index, columns=df.columns)
         mask[value] = df[col].to_numpy()

@@ -11,7 +11,7 @@ Examples
 --------
 >>> import pandas as pd
 >>> number_formats(pd.DataFrame({"year": [2024, 2025], "p": [0.2, 1e-9], "v": [1.25, 2.5]}))
-{'year': '0', 'p': '[<0.001]"< 0.001";0.000', 'v': '#,##0.00'}
+['0', '[<0.001]"< 0.001";0.000', '#,##0.00']
 """
 
 from __future__ import annotations
@@ -38,29 +38,34 @@ def _excel(decimals: int, thousands: bool = True, percent: bool = False) -> str:
 
 def number_formats(df: pd.DataFrame, catalogue: Any | None = None,
                    decimals: dict[str, int] | None = None,
-                   percent: list[str] | tuple[str, ...] = ()) -> dict[str, str | pd.Series]:
-    """Excel number format of each numeric column: one string, or a Series by row.
+                   percent: list[str] | tuple[str, ...] = ()) -> list[str | pd.Series | None]:
+    """Excel number format of each column, by position: a string, a Series by row, or None.
 
     A Series is returned for an indicator-value column of a table whose rows are
     indicators (a column of catalogue codes): each row takes its indicator's decimals.
-    Text and yes/no columns get no format.
+    Text and yes/no columns get None.  Columns are taken by position, since a published
+    table may carry two columns with the same header (a code and its label).
     """
     decimals = decimals or {}
     by_code = unit_decimals(catalogue)
-    code_col = code_column(df, by_code)
-    row_decimals = df[code_col].map(by_code) if code_col is not None else None
-    formats: dict[str, str | pd.Series] = {}
-    for col in df.columns:  # columns, not rows
-        numbers = numbers_with_marks(df[col])  # suppressed cells ("x") stay text
-        kind, places, thousands = display_rule(col, df[col] if numbers is None else numbers,
-                                               row_decimals, decimals.get(col), col in percent)
+    flat = df.set_axis(range(df.shape[1]), axis=1)
+    code_col = code_column(flat, by_code)
+    row_decimals = flat[code_col].map(by_code) if code_col is not None else None
+    formats: list[str | pd.Series | None] = []
+    for i, name in enumerate(df.columns):  # columns, not rows
+        numbers = numbers_with_marks(flat[i])  # suppressed cells ("x") stay text
+        kind, places, thousands = display_rule(name, flat[i] if numbers is None else numbers,
+                                               row_decimals, decimals.get(name),
+                                               name in percent)
         if kind == "p":
-            formats[col] = P_FORMAT
+            formats.append(P_FORMAT)
         elif kind == "fixed" and isinstance(places, pd.Series):
             codes = {d: _excel(int(d), thousands) for d in places.unique()}
-            formats[col] = places.map(codes)
+            formats.append(places.map(codes))
         elif kind == "fixed":
-            formats[col] = _excel(int(places), thousands, col in percent)
+            formats.append(_excel(int(places), thousands, name in percent))
+        else:
+            formats.append(None)
     return formats
 
 
@@ -91,12 +96,12 @@ def write_xlsx(df: pd.DataFrame, path: Path, title: str | None = None,
             cell.alignment = Alignment(wrap_text=True, vertical="center")
         ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
         for i, col in enumerate(df.columns, start=1):
-            values = [str(col), *df[col].head(200).map(str)]
+            values = [str(col), *df.iloc[:200, i - 1].map(str)]
             # CJK characters are about twice as wide as Latin ones
             width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in v) for v in values)
             ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
-            if col in formats:
-                _apply(ws, i, header_row + 1, len(df), formats[col])
+            if formats[i - 1] is not None:
+                _apply(ws, i, header_row + 1, len(df), formats[i - 1])
         for j, note in enumerate(notes or [], start=header_row + len(df) + 2):
             ws.cell(row=j, column=1, value=neutralise_value(note)).font = Font(italic=True, size=9)
 
