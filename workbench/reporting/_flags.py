@@ -84,9 +84,9 @@ def cell_flags(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[str, pd.
 
 
 def _aligned(mask: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    # by label only: pandas hands attrs on to frames derived from the table (sorted,
+    # filtered), where a mask taken by position would mark the wrong cells
     known = mask.loc[:, [c for c in mask.columns if c in df.columns]]
-    if len(known) == len(df) and not known.index.equals(df.index):
-        known = known.set_axis(df.index)  # same rows, index reset on the way: by position
     known = known.astype("boolean").fillna(False).astype(bool)  # NaN is not a flag
     return known.reindex(index=df.index, columns=df.columns, fill_value=False)
 
@@ -120,6 +120,9 @@ def flag_notes(kinds: list[str], lang: str) -> list[str]:
 
 def append_marks(text: pd.Series, masks: dict[str, np.ndarray]) -> pd.Series:
     """Add the marks after the formatted numbers (a space, then ``†``, ``‡``)."""
+    if not any(m.any() for m in masks.values()):
+        return text
+    text = text.astype(object)
     suffix = pd.Series("", index=text.index)
     for kind, mask in masks.items():
         suffix = suffix.where(~mask, suffix + FLAG_MARKS[kind])
