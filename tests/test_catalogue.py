@@ -85,3 +85,23 @@ def test_missing_column_is_named(raw):
 def test_missing_file_is_clear(tmp_path):
     with pytest.raises(WorkbenchError, match="not found"):
         load_catalogue(tmp_path / "none.csv")
+
+
+def test_loaded_catalogue_follows_edits_and_is_a_private_copy(tmp_path):
+    """The validated table is cached per file version: an edit is seen, a mutation is not."""
+    import os
+    import shutil
+
+    from workbench.config import paths
+
+    path = tmp_path / "indicators.csv"
+    shutil.copy(paths().catalogue, path)
+    first = load_catalogue(path)
+    first.table.loc["H01", "name_en"] = "changed in memory"
+    assert load_catalogue(path)["H01"].name_en != "changed in memory"
+    text = path.read_text(encoding="utf-8").replace("Neonatal mortality rate",
+                                                    "Neonatal mortality (edited)")
+    assert text != path.read_text(encoding="utf-8")
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(1, 1))  # even with an old timestamp, the size tells the edit
+    assert load_catalogue(path)["H01"].name_en == "Neonatal mortality (edited)"

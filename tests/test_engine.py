@@ -229,3 +229,31 @@ def test_killed_batch_takes_its_workers_and_retry_resumes_unfinished(outputs_dir
                            text=True, timeout=300)
     assert retry.returncode == 0, retry.stdout + retry.stderr
     assert "completed 2" in retry.stdout and "skipped" not in retry.stdout
+
+
+def test_the_engine_uses_its_own_client_and_shutdown():
+    """jupyter_client binds public names to base-class coroutines; the engine rebinds them.
+
+    Without this the zygote's client (ready on IOPub's welcome, no heartbeat thread) and
+    its non-blocking shutdown were silently replaced by the base ones (0.2 s of IOPub
+    silence on every start, up to 3 s waiting for every kernel to exit).
+    """
+    from workbench.execution._engine import ZygoteKernelClient, ZygoteKernelManager
+
+    manager = ZygoteKernelManager(kernel_name="python3")
+    client = manager.client()
+    assert type(client) is ZygoteKernelClient
+    assert ZygoteKernelClient.wait_for_ready is ZygoteKernelClient._async_wait_for_ready
+    assert ZygoteKernelManager.shutdown_kernel is ZygoteKernelManager._async_shutdown_kernel
+
+
+def test_a_hanging_exit_handler_does_not_hold_the_batch(outputs_dir, tmp_path):
+    """A report whose exit handler sleeps a minute: the kernel still ends, the batch goes on."""
+    source = _notebook(tmp_path / "atexit.ipynb",
+                       "import atexit, time\nif action == 'hang':\n"
+                       "    atexit.register(time.sleep, 60)\nprint(action)")
+    runs = expand_plan([{"notebook": str(source), "each": {"action": ["hang", "after"]}}])
+    started = time.monotonic()
+    result = run_batch(runs, jobs=1, progress=False)
+    assert list(result.table["outcome"]) == ["completed", "completed"]
+    assert time.monotonic() - started < 45, "the batch waited for the exit handler"

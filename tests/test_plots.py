@@ -52,3 +52,31 @@ def test_choropleth_default_scale_prints_in_order_of_value():
     cmap = inspect.signature(plots.choropleth).parameters["cmap"].default
     steps = np.diff([plots.lightness(c) for c in plt.get_cmap(cmap)(np.linspace(0, 1, 64))])
     assert (steps < 0).all() or (steps > 0).all()
+
+
+def test_fixed_layout_figures_are_saved_whole_and_others_cropped():
+    """A trend chart keeps its full size (no tight-box second draw); a free figure is cropped."""
+    import io
+
+    from PIL import Image
+
+    plots.set_theme()
+    fixed, ax = plt.subplots(figsize=(8, 4.5))
+    ax.plot([2020, 2025], [1, 2], color=plots.theme_colors()[0])
+    ax.set_title("新生儿死亡率 · 和平区")
+    plots.fixed_layout(fixed)
+    free, ax2 = plt.subplots(figsize=(8, 4.5))
+    ax2.plot([2020, 2025], [1, 2])
+    dpi = plt.rcParams["savefig.dpi"]
+    whole = Image.open(io.BytesIO(plots.png_bytes(fixed))).size
+    cropped = Image.open(io.BytesIO(plots.png_bytes(free))).size
+    assert whole == (round(8 * dpi), round(4.5 * dpi))
+    assert cropped[0] < whole[0] and cropped[1] < whole[1]
+    assert plots.has_fixed_layout(fixed) and not plots.has_fixed_layout(free)
+    assert fixed.axes[0].get_title() == "新生儿死亡率 · 和平区"
+
+
+def test_theme_colors_are_the_property_cycle():
+    plots.set_theme()
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    assert plots.theme_colors() == cycle and len(cycle) >= 4

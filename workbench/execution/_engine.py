@@ -34,6 +34,7 @@ from typing import Any
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
+from traitlets import Type
 
 from ..foundation.errors import WorkbenchError
 from ._zygote import IMPORT_ENV_PREFIXES, package_home, set_parent_death_signal
@@ -225,7 +226,17 @@ class ZygoteProvisioner(LocalProvisioner):
 
 
 class ZygoteKernelClient(AsyncKernelClient):
-    """Ready as soon as the kernel's IOPub says so, not after a fixed 0.2 s flush."""
+    """Ready as soon as the kernel's IOPub says so, not after a fixed 0.2 s flush.
+
+    No heartbeat channel: whether the kernel lives is asked of its manager (the
+    zygote knows its children), and stopping a heartbeat thread costs up to its
+    1 s beat at the end of every report.
+    """
+
+    def start_channels(self, shell: bool = True, iopub: bool = True, stdin: bool = True,
+                       hb: bool = False, control: bool = True) -> None:
+        super().start_channels(shell=shell, iopub=iopub, stdin=stdin, hb=False,
+                               control=control)
 
     async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
         deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
@@ -244,13 +255,24 @@ class ZygoteKernelClient(AsyncKernelClient):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
 
+    # AsyncKernelClient binds the public name to the base coroutine (0.2 s of IOPub
+    # silence on every start), not to the override above
+    wait_for_ready = _async_wait_for_ready
+
     async def _iopub_idle_after(self, request: str) -> bool:
-        """Read IOPub up to the idle status of ``request`` (False if IOPub is silent)."""
+        """Read IOPub until it is known to be connected (False if IOPub stays silent).
+
+        Connected means: the idle status of ``request`` arrived, or the kernel's
+        ``iopub_welcome`` (ipykernel 7 sends it to each new subscriber, JEP 65),
+        after which no output of a cell can be lost.
+        """
         while True:
             try:
                 msg = await self.iopub_channel.get_msg(timeout=0.2)
             except Empty:
                 return False
+            if msg["msg_type"] == "iopub_welcome":
+                return True
             if msg["msg_type"] == "status" and \
                     msg["content"].get("execution_state") == "idle" and \
                     msg["parent_header"].get("msg_id") == request:
@@ -266,6 +288,8 @@ class ZygoteKernelManager(AsyncKernelManager):
     """
 
     client_class = "workbench.execution._engine.ZygoteKernelClient"
+    # AsyncKernelManager's own client_factory default ignores client_class
+    client_factory = Type(default_value=ZygoteKernelClient, klass=AsyncKernelClient)
 
     async def _async_pre_start_kernel(self, **kw: Any) -> Any:
         self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))
@@ -275,6 +299,7 @@ class ZygoteKernelManager(AsyncKernelManager):
         return await super()._async_pre_start_kernel(**kw)
 
     async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
+        """Ask the kernel to exit and go on; :func:`settle_kernels` waits for the exit."""
         provisioner = self.provisioner
         if now or restart or not isinstance(provisioner, ZygoteProvisioner) or \
                 provisioner.zygote_pid is None or not self.owns_kernel:
@@ -285,6 +310,11 @@ class ZygoteKernelManager(AsyncKernelManager):
         _EXITING.append((shared_zygote(), provisioner.zygote_pid))
         provisioner.zygote_pid = None
         await self._async_cleanup_resources()
+
+    # AsyncKernelManager binds the public name to the base class's coroutine, not to
+    # the override above: without this, every report waited (polling every 0.1 s, up
+    # to 3 s) for its kernel to exit before the report was rendered
+    shutdown_kernel = _async_shutdown_kernel
 
 
 def settle_kernels(grace: float = 5.0) -> list[int]:

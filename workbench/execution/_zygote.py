@@ -33,6 +33,7 @@ import os
 import select
 import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import Any, NoReturn
@@ -53,6 +54,8 @@ IMPORT_ENV_PREFIXES = ("PYTHON", "MPL", "OPENBLAS", "OMP_", "MKL", "NUMEXPR", "L
                        "TZ", "HOME", "PATH")
 
 _INLINE = "module://matplotlib_inline.backend_inline"
+# Seconds a kernel's exit handlers may take before the process ends anyway.
+_EXIT_GRACE = 0.5
 
 
 def package_home() -> str:
@@ -162,6 +165,11 @@ def _become_kernel(request: dict[str, Any], zygote_pid: int, protocol: tuple[int
     except BaseException:
         traceback.print_exc()
     finally:
+        # ipykernel's own exit handler can wait up to 10 s on a flush its stopped IOPub
+        # thread never answers (a shutdown race); the report is complete by then
+        watchdog = threading.Timer(_EXIT_GRACE, os._exit, args=(code,))
+        watchdog.daemon = True
+        watchdog.start()
         try:
             atexit._run_exitfuncs()
             sys.stdout.flush()

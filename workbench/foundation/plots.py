@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["set_theme", "cjk_font", "close_all", "trend_chart", "choropleth", "PALETTE",
            "STATUS_COLORS", "STATUS_MARKS", "FONT_CANDIDATES", "lightness", "place_labels",
-           "overlapping_labels"]
+           "overlapping_labels", "theme_colors", "fixed_layout", "has_fixed_layout", "png_bytes"]
 
 # Tried in order; the first one available is used for every figure.
 FONT_CANDIDATES = ("Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC",
@@ -111,6 +111,60 @@ def set_theme(context: str = "notebook", style: str = "whitegrid") -> str:
     return font
 
 
+def theme_colors() -> list[str]:
+    """The colours of the current property cycle ("C0", "C1", ... as hex strings).
+
+    Charts drawn by the dozen pass these instead of "Cn": matplotlib resolves a
+    "Cn" colour afresh (reading the whole cycle) every time an artist is drawn,
+    which cost 0.1 s in a report's trend charts.
+    """
+    return list(mpl.rcParams["axes.prop_cycle"].by_key().get("color", ["k"]))
+
+
+# Set on a figure whose margins were laid out by fixed_layout (see png_bytes).
+_FIXED = "_workbench_fixed_layout"
+
+
+def fixed_layout(fig: Figure, left: float = 0.1, right: float = 0.97, bottom: float = 0.12,
+                 top: float = 0.9) -> Figure:
+    """Give a one-axes chart fixed margins, so saving it needs no "tight" bounding box.
+
+    A tight bounding box costs a second full draw of the figure (the first one
+    only measures); the trend charts of a report are drawn by the dozen, and
+    their parts (title, tick labels, legend inside the axes) fit these margins.
+    The title is placed at a fixed height for the same reason (matplotlib
+    otherwise measures the tick labels to place it).
+    """
+    fig.subplots_adjust(left=left, right=right, bottom=bottom, top=top)
+    for ax in fig.get_axes():
+        if ax.get_title():
+            ax.set_title(ax.get_title(), y=1.0)  # an explicit height is not re-measured
+    setattr(fig, _FIXED, True)
+    return fig
+
+
+def has_fixed_layout(fig: Figure) -> bool:
+    """True for a figure laid out by :func:`fixed_layout`."""
+    return bool(getattr(fig, _FIXED, False))
+
+
+def png_bytes(fig: Figure) -> bytes:
+    """The figure as PNG at the theme's resolution, drawn once.
+
+    Figures with :func:`fixed_layout` are saved whole; others are cropped to
+    their tight bounding box (legends or labels outside the axes are kept).
+    """
+    import io
+
+    from matplotlib.transforms import Bbox
+
+    buffer = io.BytesIO()
+    whole = Bbox.from_bounds(0, 0, *fig.get_size_inches()) if has_fixed_layout(fig) else None
+    # zlib level 1: a quarter faster to write than the default 6, files ~15 % larger
+    fig.savefig(buffer, format="png", bbox_inches=whole, pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
+
+
 def close_all() -> None:
     """Close every open figure (tests and batch runs call this)."""
     plt.close("all")
@@ -133,25 +187,27 @@ def trend_chart(obs: pd.DataFrame, indicator: Indicator, names: pd.Series,
     """
     check_lang(lang)
     fig, ax = plt.subplots()
+    colors = theme_colors()
     for region, series in obs.sort_values("year").groupby("region"):
         focus = region == focus_region
         ax.plot(series["year"], series["value"], marker="o" if focus else None,
-                lw=2.5 if focus else 0.8, color="C0" if focus else "0.7",
+                lw=2.5 if focus else 0.8, color=colors[0] if focus else "0.7",
                 label=names.get(region, region) if focus else None, zorder=3 if focus else 1)
     for year in (2025, 2030):
         target = indicator.target(year)
         if target is not None:
             mark = "*" if target[2] == "P" else ""
-            ax.axhline(target[1], ls="--", lw=1, color="C3")
+            ax.axhline(target[1], ls="--", lw=1, color=colors[3 % len(colors)])
             ax.annotate(f"{year} {target[0]} {target[1]:g}{mark}", (ax.get_xlim()[0], target[1]),
-                        textcoords="offset points", xytext=(4, 3), fontsize=9, color="C3")
+                        textcoords="offset points", xytext=(4, 3), fontsize=9,
+                        color=colors[3 % len(colors)])
     ax.set_title(indicator.name(lang))
     ax.set_xlabel("年份" if lang == "zh" else "Year")
     ax.set_ylabel(indicator.unit_label(lang))
     ax.xaxis.set_major_locator(mpl.ticker.MaxNLocator(integer=True))
     if focus_region is not None:
         ax.legend(loc="best")
-    return fig
+    return fixed_layout(fig)
 
 
 def choropleth(gdf: gpd.GeoDataFrame, column: str, title: str, lang: str = "zh",

@@ -12,7 +12,13 @@ from matplotlib.patches import Patch
 from ..foundation.catalogue import Indicator
 from ..foundation.errors import WorkbenchError
 from ..foundation.i18n import DIMENSIONS, check_lang
-from ..foundation.plots import STATUS_COLORS, STATUS_MARKS, lightness
+from ..foundation.plots import (
+    STATUS_COLORS,
+    STATUS_MARKS,
+    fixed_layout,
+    lightness,
+    theme_colors,
+)
 from . import _core as core
 from ._labels import STATUS_GROUPS, status_label
 from ._progress import fit_trend
@@ -89,29 +95,31 @@ def trend_to_target_chart(values: pd.Series, indicator: Indicator, lang: str = "
     if year is not None:
         s = s[s.index <= year]
     fig, ax = plt.subplots()
-    ax.plot(s.index, s.to_numpy(), "o-", color="C0", label="观测值" if zh else "observed",
+    cycle = theme_colors() * 4  # "C0", "C1", "C3" resolved once
+    c0, c1, c3 = cycle[0], cycle[1], cycle[3]
+    ax.plot(s.index, s.to_numpy(), "o-", color=c0, label="观测值" if zh else "observed",
             zorder=3)
     percent = indicator.unit == "percent"
     if len(s) >= 3:
         inside = bool(((s > 0) & (s < 100)).all())
         trend = fit_trend(s, years=range(int(s.index[-1]) + 1, 2031), method=method,
                           level=level, scale="logit" if percent and inside else "ratio")
-        ax.plot(trend["year"], trend["fit"], "--", color="C1",
+        ax.plot(trend["year"], trend["fit"], "--", color=c1,
                 label="趋势外推" if zh else "projected trend")
-        ax.fill_between(trend["year"], trend["lower"], trend["upper"], color="C1", alpha=0.2,
+        ax.fill_between(trend["year"], trend["lower"], trend["upper"], color=c1, alpha=0.2,
                         label=(f"{level:.0%} 预测区间" if zh else f"{level:.0%} prediction band"))
     for year, style in ((2025, ":"), (2030, "-.")):  # dash-dot: apart from the projection
         target = indicator.target(year)
         if target is None or target[0] == "==":
             continue
         mark = "*" if target[2] == "P" else ""
-        ax.scatter([year], [target[1]], marker="D", color="C3", zorder=4)
+        ax.scatter([year], [target[1]], marker="D", color=c3, zorder=4)
         ax.annotate(f"{year} {target[0]} {target[1]:g}{mark}", (year, target[1]),
-                    textcoords="offset points", xytext=(-70, 6), fontsize=9, color="C3")
+                    textcoords="offset points", xytext=(-70, 6), fontsize=9, color=c3)
         if year == 2030 and len(s) and s.iloc[0] != 0:
             t = np.arange(int(s.index[0]), 2031)
             g = core.cagr(target[1] if target[1] != 0 else 0.001, s.iloc[0], 2030, s.index[0])
-            ax.plot(t, s.iloc[0] * (1 + g) ** (t - s.index[0]), style, color="C3", lw=1,
+            ax.plot(t, s.iloc[0] * (1 + g) ** (t - s.index[0]), style, color=c3, lw=1,
                     label="达标所需路径" if zh else "required path")
     name = indicator.name(lang)
     ax.set_title(f"{name} · {region_name}" if region_name else name)
@@ -119,4 +127,4 @@ def trend_to_target_chart(values: pd.Series, indicator: Indicator, lang: str = "
     ax.set_ylabel(indicator.unit_label(lang))
     ax.xaxis.set_major_locator(plt.MaxNLocator(integer=True))
     ax.legend(loc="best", fontsize=8)
-    return fig
+    return fixed_layout(fig)

@@ -314,11 +314,9 @@ def _show(block: dict, lang: str) -> None:
 
 
 def _png(fig: object) -> bytes:
-    import io
+    from ..foundation.plots import png_bytes
 
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")  # rendered once: the file and the report share it
-    return buffer.getvalue()
+    return png_bytes(fig)  # rendered once: the file and the report share it
 
 
 def _show_figure(fig: object, png: bytes, name: str, caption: str | None) -> None:
