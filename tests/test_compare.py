@@ -349,3 +349,21 @@ def test_charts_label_regions_in_the_language(catalogue):
                         columns=["E01", "H07", "W03"])
     cfig = compare.cluster_chart(compare.cluster_regions(prof, k=2), None, "c", "en")
     assert cfig.axes[0].get_xlabel().startswith("PC1")
+
+
+def test_chart_groups_differ_by_marker_not_colour_only():
+    def shape(collection):
+        return collection.get_paths()[0].vertices.round(3).tobytes()
+
+    ranks = compare.rank_intervals(pd.Series({"a": 3.0, "b": 2.0, "c": 1.0}),
+                                   pd.Series(0.5, index=list("abc"))).rename_axis("region")
+    ax = compare.rank_interval_chart(ranks, None, "b", "", "en").axes[0]
+    from matplotlib.collections import PathCollection
+
+    others, focus = [c for c in ax.collections if isinstance(c, PathCollection)]
+    assert len(focus.get_offsets()) == 1 and shape(focus) != shape(others)
+    rng = np.random.default_rng(0)
+    prof = pd.DataFrame(rng.normal(size=(9, 3)), index=list("abcdefghi"),
+                        columns=["E01", "H07", "W03"])
+    ax = compare.cluster_chart(compare.cluster_regions(prof, k=3), None, "c", "en").axes[0]
+    assert len({shape(c) for c in ax.collections}) == 3

@@ -104,3 +104,67 @@ def test_small_multiples_share_breaks(boundaries):
     assert [ax.get_title() for ax in fig.axes[:2]] == ["2020", "2025"]
     with pytest.raises(WorkbenchError, match="natural_breaks"):
         maps.choropleth_map(boundaries.assign(v=1.0), "v", scheme="jenks")
+
+
+def _lightness_steps(cmap: str) -> np.ndarray:
+    import matplotlib.pyplot as plt
+
+    from workbench.plots import lightness
+
+    return np.diff([lightness(c) for c in plt.get_cmap(cmap)(np.linspace(0, 1, 64))])
+
+
+@pytest.mark.parametrize("func", [maps.choropleth_map, maps.small_multiples])
+def test_default_colour_scale_is_monotonic_in_lightness(func):
+    import inspect
+
+    steps = _lightness_steps(inspect.signature(func).parameters["cmap"].default)
+    assert (steps < 0).all() or (steps > 0).all()  # classes stay ordered when printed in grey
+    assert not ((_lightness_steps("jet") < 0).all() or (_lightness_steps("jet") > 0).all())
+
+
+def test_lisa_classes_differ_by_hatch_as_well_as_colour(boundaries):
+    from workbench.plots import lightness, set_theme
+
+    set_theme()
+    centre = boundaries.geometry.representative_point()
+    gdf = boundaries.assign(v=centre.x * 3 + centre.y * 5)  # a north-south gradient
+    fig = maps.lisa_cluster_map(gdf, "v", alpha=0.3, lang="en")
+    patches = fig.legends[0].get_patches()
+    hatches = [p.get_hatch() or "" for p in patches]
+    assert len(set(hatches)) == len(maps.LISA_COLORS)
+    greys = [lightness(p.get_facecolor()) for p in patches]
+    # high-high and low-low are within a few L* of each other: only the hatch separates them
+    assert abs(greys[0] - greys[1]) < 10 and hatches[0] != hatches[1]
+    drawn = {c.get_hatch() or "" for c in fig.axes[0].collections}
+    clusters = maps.local_moran(gdf, "v", alpha=0.3)["cluster"]
+    assert drawn == {maps.LISA_HATCHES[k] for k in clusters.unique()}
+    assert {"high-high", "low-low"} <= set(clusters)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_district_names_do_not_overlap(boundaries, lang):
+    import matplotlib.pyplot as plt
+
+    from workbench.plots import choropleth, overlapping_labels, set_theme
+
+    set_theme()
+    centre = boundaries.geometry.representative_point()
+    gdf = boundaries.assign(v=centre.x * 3 + centre.y * 5)
+    name_col = f"name_{lang}"
+    # names written at the centres of the small central districts do collide...
+    fig, ax = plt.subplots(figsize=(7, 7))
+    gdf.plot(ax=ax)
+    points = gdf.geometry.representative_point()
+    for x, y, name in zip(points.x, points.y, gdf[name_col], strict=True):
+        ax.text(x, y, name, ha="center", va="center", fontsize=7)
+    fig.canvas.draw()
+    assert overlapping_labels(ax)
+    # ...so every map moves them apart, and keeps every name
+    drawn = [maps.choropleth_map(gdf, "v", "x", lang=lang), choropleth(gdf, "v", "x", lang),
+             maps.lisa_cluster_map(gdf, "v", lang=lang)]
+    for fig in drawn:
+        fig.canvas.draw()
+        ax = fig.axes[0]
+        assert sorted(t.get_text() for t in ax.texts if t.get_text()) == sorted(gdf[name_col])
+        assert overlapping_labels(ax) == []

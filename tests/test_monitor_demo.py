@@ -170,6 +170,9 @@ def test_charts(demo_obs, catalogue, regions):
                                  region_name="Heping")
     labels = [t.get_text() for t in fig2.axes[0].get_legend().get_texts()]
     assert "required path" in labels and "90% prediction band" in labels
+    lines = [h for h in fig2.axes[0].get_legend_handles_labels()[0] if hasattr(h, "get_marker")]
+    styles = {(h.get_linestyle(), h.get_marker()) for h in lines}
+    assert len(lines) == 3 and len(styles) == 3  # observed, projected, required: not colour only
 
 
 def _counts_frame(events, exposure, region, indicator="S02"):
@@ -209,3 +212,45 @@ def test_a_district_and_domain_without_warnings_gives_an_empty_table():
     assert warnings["reason"].map(lambda r: isinstance(r, str)).all()
     table = monitor.format_warnings(warnings, cat, workbench.load_regions().names("zh"), "zh")
     assert len(table) == len(warnings)
+
+
+def _grey_cells(fig: Figure, n_rows: int) -> list[np.ndarray]:
+    """The heatmap's first-column cells cut from the PNG, converted to greyscale."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches=fig.bbox_inches)  # not "tight"
+    grey = np.asarray(Image.open(buf).convert("L"), float)
+    ax = fig.axes[0]
+    (x0, y0), (x1, y1) = ax.transData.transform([(-0.4, -0.4), (0.4, 0.4)])
+    half_w, half_h = int(abs(x1 - x0) / 2), int(abs(y1 - y0) / 2)
+    cells = []
+    for row in range(n_rows):
+        x, y = ax.transData.transform((0, row))
+        x, y = int(round(x)), int(round(grey.shape[0] - y))
+        cells.append(grey[y - half_h:y + half_h, x - half_w:x + half_w])
+    return cells
+
+
+def test_heatmap_groups_stay_apart_in_grey():
+    from workbench.plots import STATUS_MARKS, set_theme
+
+    set_theme()
+    rows = [{"indicator": f"X{i}", "region": r, "group": g, **{d: "total" for d in DIMENSIONS}}
+            for i, g in enumerate(STATUS_GROUPS) for r in ("210102", "210103", "210104", "210105")]
+    names = pd.Series({"210102": "和平区", "210103": "沈河区"})
+    fig = status_heatmap(pd.DataFrame(rows), names, "en")
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    assert legend[0] == f"{STATUS_MARKS['achieved']}  achieved"  # the mark in the legend too
+    cells = _grey_cells(fig, len(STATUS_GROUPS))
+    fills = np.array([np.median(c) for c in cells])
+    # colour alone is not enough in grey: two fills are within a few grey levels
+    assert np.min(np.abs(fills[:, None] - fills[None, :])[np.triu_indices(len(fills), 1)]) < 10
+    # ...so each group's mark (ink that stands out from its fill) must differ pixel by pixel
+    ink = [np.abs(c - f) > 60 for c, f in zip(cells, fills, strict=True)]
+    assert all(m.sum() > 10 for m in ink)
+    for i in range(len(ink)):
+        for j in range(i + 1, len(ink)):
+            assert (ink[i] ^ ink[j]).sum() > 10, (STATUS_GROUPS[i], STATUS_GROUPS[j])

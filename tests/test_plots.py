@@ -38,6 +38,22 @@ def test_theme_survives_seaborn_reset():
     assert plt.rcParams["font.sans-serif"][0] == font
 
 
+def test_lightness_is_cie_lstar():
+    # CIE L* of sRGB mid grey (128/255) is 53.585 (CIE 15:2004; Lindbloom's calculator)
+    assert plots.lightness("#808080") == pytest.approx(53.585, abs=1e-3)
+    assert plots.lightness("white") == pytest.approx(100.0)
+
+
+def test_choropleth_default_scale_prints_in_order_of_value():
+    import inspect
+
+    import numpy as np
+
+    cmap = inspect.signature(plots.choropleth).parameters["cmap"].default
+    steps = np.diff([plots.lightness(c) for c in plt.get_cmap(cmap)(np.linspace(0, 1, 64))])
+    assert (steps < 0).all() or (steps > 0).all()
+
+
 def test_fixed_layout_figures_are_saved_whole_and_others_cropped():
     """A trend chart keeps its full size (no tight-box second draw); a free figure is cropped."""
     import io

@@ -29,6 +29,34 @@ def test_run_report_writes_csv_and_formatted_xlsx(monkeypatch, tmp_path):
     assert ws["A6"].value == "* 演示占位值"
 
 
+def test_xlsx_shows_each_indicator_with_its_decimals_and_keeps_full_values(monkeypatch,
+                                                                           tmp_path):
+    from workbench.catalogue import load_catalogue
+
+    units = load_catalogue().table["unit"]
+    assert units["H05"] == "percent" and units["H01"] == "per_1000"  # 1 and 2 decimals
+    monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path))
+    report = start(lang="en")
+    df = pd.DataFrame({"indicator": ["H05", "H01"], "year": [2024, 2025],
+                       "value": [96.123456, 4.56789], "ratio": [1.23456, 0.5],
+                       "p_value": [0.0412, 1e-9], "share": [0.875, 0.1234],
+                       "regions": [13, 1200]})
+    report.table(df, "ind", title="t", percent=["share"], display=False)
+    ws = load_workbook(tmp_path / "tables" / "ind.xlsx").active
+    header = [c.value for c in ws[3]]
+    rows = {r[0].value: {h: c for h, c in zip(header, r, strict=True)} for r in ws.iter_rows(4, 5)}
+    value = header[2]
+    assert rows["H05"][value].number_format == "#,##0.0"  # percent: one decimal
+    assert rows["H01"][value].number_format == "#,##0.00"  # per 1,000: two
+    assert rows["H05"][value].value == 96.123456  # the value itself is not rounded
+    assert rows["H05"][header[1]].number_format == "0"  # a year has no thousands separator
+    assert rows["H01"][header[3]].number_format == "#,##0.00"  # a statistic, not the value
+    assert rows["H01"][header[4]].number_format == '[<0.001]"< 0.001";0.000'
+    assert rows["H01"][header[4]].value == 1e-9
+    assert rows["H05"][header[5]].number_format == "#,##0.0%"
+    assert rows["H01"][header[6]].number_format == "#,##0"
+
+
 def test_bad_output_names_are_refused(monkeypatch, tmp_path):
     monkeypatch.setenv(RUN_DIR_ENV, str(tmp_path))
     report = start()

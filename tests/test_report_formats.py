@@ -283,3 +283,85 @@ def test_standard_report_set_writes_three_formats_for_every_run(outputs_dir):
             assert (run.folder / f"report.{fmt}").stat().st_size > 5_000, (run.run_id, fmt)
         _, pages = _pdf(run.folder / "report.pdf")
         assert not [w for w in ("NaN", "<NA>", "rows ×") if w in "\n".join(pages)], run.run_id
+
+
+def _flagged_document(lang):
+    """A report with a long table (imputed and provisional values), a wide table with cell
+    flags and an estimate table after disclosure control, as the notebook would publish."""
+    import numpy as np
+
+    from workbench.catalogue import load_catalogue
+    from workbench.reporting.report import _disclosure_control, _table_block
+
+    cat = load_catalogue()
+    long = pd.DataFrame({"indicator": ["H05", "H05", "H01"], "year": [2024, 2025, 2025],
+                         "value": [96.12, 95.04, 4.567], "imputed": [False, True, False],
+                         "provisional": [False, False, True]})
+    wide = pd.DataFrame({"indicator": ["H05", "H01"], "和平区": [96.1, 4.5],
+                         "沈河区": [95.2, np.nan]})
+    wide.attrs["flags"] = {"provisional": pd.DataFrame({"和平区": [False, True],
+                                                         "沈河区": [True, False]})}
+    estimates, notes = _disclosure_control(
+        pd.DataFrame({"group": ["a", "b"], "estimate": [0.523456, 0.31], "n": [120, 6]}),
+        None, None, lang, None)
+    blocks = [_table_block(t, name, name, n, None, lang, cat, {}, {}, [])
+              for t, name, n in ((long, "long", None), (wide, "wide", None),
+                                 (estimates, "est", notes))]
+    cells = [nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output(
+        "display_data", data={MIME: b, "text/plain": ""})]) for b in blocks]
+    return from_notebook(nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# 标记 · Marks"), *cells]), lang)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_flagged_cells_carry_marks_and_one_footnote_each(lang, tmp_path):
+    from workbench.reporting._docx import render_docx
+    from workbench.reporting._html import render_html
+    from workbench.reporting._pdf import render_pdf
+
+    doc = _flagged_document(lang)
+    long, wide, est = doc.of_kind("table")
+    value = long["headers"].index("数值" if lang == "zh" else "Value")
+    assert [r[value] for r in long["rows"]] == ["96.1", "95.0 †", "4.57 ‡"]
+    # the two flag columns became marks; the unit column was added
+    assert len(long["headers"]) == len(long["rows"][0]) == 5 - 2 + 1
+    assert [r[2:] for r in wide["rows"]] == [["96.1", "95.2 ‡"], ["4.50 ‡", "—"]]
+    assert [r[1:] for r in est["rows"]] == [["0.52", "120"], ["x", "x"]]  # numbers formatted
+    imputed, provisional = ("†：", "‡：") if lang == "zh" else ("†: ", "‡: ")
+    for table, marks in ((long, [imputed, provisional]), (wide, [provisional]), (est, ["x"])):
+        used = [n for n in table["notes"] if n.startswith(tuple(marks))]
+        assert len(used) == len(marks)  # one footnote per mark used, none for unused ones
+    assert not any(n.startswith(imputed) for n in wide["notes"] + est["notes"])
+    zh_note = any(re.search(CJK, n) for t in (long, wide, est) for n in t["notes"])
+    assert zh_note == (lang == "zh")  # notes in the report's language
+    html = render_html(doc)
+    (tmp_path / "r.docx").write_bytes(render_docx(doc))
+    (tmp_path / "r.pdf").write_bytes(render_pdf(doc))
+    _, paragraphs, cells = _docx_text(tmp_path / "r.docx")
+    pdf_text = "".join(_pdf(tmp_path / "r.pdf")[1])
+    for text in (html, "\n".join(paragraphs + cells), pdf_text):
+        assert "95.0 †" in text and "4.57 ‡" in text and provisional.strip() in text
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_long_table_prints_its_head_and_every_row_in_the_appendix(lang, tmp_path):
+    from workbench.reporting._document import LONG_TABLE_ROWS, Document
+    from workbench.reporting._docx import render_docx
+    from workbench.reporting._pdf import render_pdf
+
+    n = LONG_TABLE_ROWS + 15
+    rows = [[f"R{i:03d}", "和平区" if lang == "zh" else "Heping", f"{i / 7:.2f}"]
+            for i in range(n)]
+    block = {"kind": "table", "name": "warnings_2025", "label": "表 1" if lang == "zh"
+             else "Table 1.", "caption": "c", "number": 1, "headers": ["a", "b", "c"],
+             "align": ["l", "l", "r"], "rows": rows, "notes": []}
+    doc = Document(lang, {"title": "t"}, [block])
+    (tmp_path / "r.docx").write_bytes(render_docx(doc))
+    d, paragraphs, _ = _docx_text(tmp_path / "r.docx")
+    assert [len(t.rows) for t in d.tables] == [20 + 1, n + 1]  # head here, all in the appendix
+    assert ("附录" if lang == "zh" else "Appendix") in paragraphs
+    assert any("warnings_2025.xlsx" in p for p in paragraphs)
+    (tmp_path / "r.pdf").write_bytes(render_pdf(doc))
+    text = "".join(_pdf(tmp_path / "r.pdf")[1])
+    assert all(f"R{i:03d}" in text for i in range(n))  # never a row dropped
+    assert str(n) in text and "warnings_2025.xlsx" in text

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -17,6 +19,10 @@ _T = {"rank": ("排名（1 = 最好）", "rank (1 = best)"),
       "interval": ("排名区间", "rank interval"),
       "gap": ("差距", "gap"), "index": ("比值", "index"),
       "parity": ("均等（=1）", "parity (= 1)"), "cluster": ("类", "cluster")}
+
+
+# one marker shape per cluster: the clusters stay apart when printed in grey
+CLUSTER_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 
 def _t(key: str, lang: str) -> str:
@@ -35,11 +41,16 @@ def rank_interval_chart(table: pd.DataFrame, names: pd.Series | None = None,
     t = t.dropna(subset=["rank"]).sort_values("rank", ascending=False)
     labels = t["region"].map(names) if names is not None else t["region"]
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(t) + 1.2))
-    colors = ["C3" if r == focus_region else "C0" for r in t["region"]]
-    y = range(len(t))
+    focus = (t["region"] == focus_region).to_numpy()
+    colors = np.where(focus, "C3", "C0")
+    y = np.arange(len(t))
     ax.hlines(y, t["rank_low"].astype(float), t["rank_high"].astype(float), colors=colors,
               lw=4, alpha=0.45, label=_t("interval", lang))
-    ax.scatter(t["rank"].astype(float), y, color=colors, zorder=3)
+    # the focus region differs by marker shape and size too, so it stands out in grey print
+    rank = t["rank"].to_numpy(float)
+    ax.scatter(rank[~focus], y[~focus], color="C0", marker="o", zorder=3)
+    ax.scatter(rank[focus], y[focus], color="C3", marker="D", s=70, edgecolors="black",
+               zorder=4)
     ax.set_yticks(list(y), labels.fillna(t["region"]).tolist())
     ax.set_xlabel(_t("rank", lang))
     ax.invert_xaxis()
@@ -72,9 +83,10 @@ def cluster_chart(result: ClusterResult, names: pd.Series | None = None, title: 
     check_lang(lang)
     s = result.scores
     fig, ax = plt.subplots(figsize=(7, 5.5))
-    for c, idx in result.labels.groupby(result.labels).groups.items():
+    groups = result.labels.groupby(result.labels).groups.items()
+    for (c, idx), marker in zip(groups, itertools.cycle(CLUSTER_MARKERS), strict=False):
         ax.scatter(s.loc[idx, "PC1"], s.loc[idx, s.columns[-1]], label=f"{_t('cluster', lang)} {c}",
-                   s=50)
+                   s=50, marker=marker)
     for code, row in s.iterrows():  # one label per region (a dozen), not data rows
         label = names.get(code, code) if names is not None else code
         ax.annotate(label, (row["PC1"], row[s.columns[-1]]), fontsize=8,

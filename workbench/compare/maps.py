@@ -29,11 +29,11 @@ import geopandas as gpd
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-from matplotlib import patheffects
 from matplotlib.figure import Figure
 
 from ..foundation.errors import WorkbenchError, choices_text
 from ..foundation.i18n import check_lang
+from ..foundation.plots import place_labels
 from . import _spatial as _sp
 
 __all__ = ["SCHEMES", "MoranResult", "morans_i", "GearyResult", "gearys_c", "local_moran",
@@ -50,6 +50,10 @@ _LISA_LABELS = {"high-high": ("高-高集聚", "high-high cluster"),
                 "low-high": ("低-高异常", "low-high outlier"),
                 "high-low": ("高-低异常", "high-low outlier"),
                 "not_significant": ("不显著", "not significant")}
+# High-high and low-low have nearly the same lightness: the hatch tells them apart in grey.
+LISA_HATCHES = {"high-high": "xx", "low-low": "..", "low-high": "\\\\",
+                "high-low": "//", "not_significant": ""}
+_HATCH_INK = "0.15"
 
 
 def join_values(gdf: gpd.GeoDataFrame, values: pd.Series, name: str = "value",
@@ -275,8 +279,9 @@ def lisa_cluster_map(gdf: gpd.GeoDataFrame, column: str, weights: object = "quee
     lisa = local_moran(gdf, column, weights, alpha=alpha)
     frame = gdf.assign(_cluster=lisa["cluster"].to_numpy())
     fig, ax = plt.subplots(figsize=(7, 7.4))
-    frame.plot(ax=ax, color=frame["_cluster"].map(LISA_COLORS), edgecolor="white",
-               linewidth=0.6)
+    for kind, rows in frame.groupby("_cluster"):  # one layer per class (five at most)
+        rows.plot(ax=ax, color=LISA_COLORS[kind], edgecolor="white", linewidth=0.6,
+                  hatch=LISA_HATCHES[kind], hatchcolor=_HATCH_INK)
     if label_regions:
         _draw_labels(ax, frame, lang)
     ax.set_axis_off()
@@ -284,7 +289,7 @@ def lisa_cluster_map(gdf: gpd.GeoDataFrame, column: str, weights: object = "quee
 
     counts = frame["_cluster"].value_counts()
     zh = lang == "zh"
-    handles = [Patch(facecolor=c, edgecolor="0.6",
+    handles = [Patch(facecolor=c, edgecolor="0.6", hatch=LISA_HATCHES[k], hatchcolor=_HATCH_INK,
                      label=f"{_LISA_LABELS[k][0 if zh else 1]} ({counts.get(k, 0)})")
                for k, c in LISA_COLORS.items()]
     fig.legend(handles=handles, loc="lower center", ncol=3, frameon=False, fontsize=8)
@@ -299,9 +304,7 @@ def _draw_labels(ax, gdf: gpd.GeoDataFrame, lang: str) -> None:
     if name_col not in gdf:
         return
     points = gdf.geometry.representative_point()
-    for x, y, name in zip(points.x, points.y, gdf[name_col], strict=True):  # ~13 labels
-        ax.annotate(name, (x, y), ha="center", fontsize=7,
-                    path_effects=[patheffects.withStroke(linewidth=2, foreground="white")])
+    place_labels(ax, points.x, points.y, gdf[name_col], fontsize=7)
 
 
 def _classify(values: pd.Series, scheme: str, k: int):

@@ -15,12 +15,14 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib import font_manager, patheffects
@@ -34,8 +36,8 @@ if TYPE_CHECKING:
     from .catalogue import Indicator
 
 __all__ = ["set_theme", "cjk_font", "close_all", "trend_chart", "choropleth", "PALETTE",
-           "STATUS_COLORS", "FONT_CANDIDATES", "theme_colors", "fixed_layout",
-           "has_fixed_layout", "png_bytes"]
+           "STATUS_COLORS", "STATUS_MARKS", "FONT_CANDIDATES", "lightness", "place_labels",
+           "overlapping_labels", "theme_colors", "fixed_layout", "has_fixed_layout", "png_bytes"]
 
 # Tried in order; the first one available is used for every figure.
 FONT_CANDIDATES = ("Noto Sans SC", "Noto Sans CJK SC", "Source Han Sans SC",
@@ -44,6 +46,24 @@ PALETTE = "colorblind"
 # Traffic-light colours used by progress and warning charts.
 STATUS_COLORS = {"achieved": "#1a9850", "on_track": "#91cf60", "needs_acceleration": "#fee08b",
                  "off_track": "#fc8d59", "deteriorating": "#d73027", "no_data": "#bdbdbd"}
+# A mark per status, so the groups stay apart when printed in grey (achieved and
+# deteriorating have nearly the same lightness).  Every glyph is in the bundled CJK font.
+STATUS_MARKS = {"achieved": "✓", "on_track": "↗", "needs_acceleration": "!",
+                "off_track": "×", "deteriorating": "↓", "not_assessable": "?", "no_data": "○"}
+
+
+def lightness(color: object) -> float:
+    """CIE L* (0 black .. 100 white) of a matplotlib colour: its grey level when printed.
+
+    Examples
+    --------
+    >>> round(lightness("white")), round(lightness("black")), round(lightness("#808080"))
+    (100, 0, 54)
+    """
+    rgb = np.asarray(mpl.colors.to_rgb(color))
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    y = float(linear @ (0.2126, 0.7152, 0.0722))  # relative luminance (sRGB, D65)
+    return 116 * y ** (1 / 3) - 16 if y > 216 / 24389 else y * 24389 / 27
 
 
 def _packaged_font_files() -> list[Path]:
@@ -201,11 +221,46 @@ def choropleth(gdf: gpd.GeoDataFrame, column: str, title: str, lang: str = "zh",
     if missing.any():
         gdf[missing].plot(ax=ax, facecolor="white", edgecolor="0.5", hatch="///", linewidth=0.6)
     if label_regions:
-        name_col = "name_zh" if lang == "zh" else "name_en"
-        for _, row in gdf.iterrows():  # 13-ish labels, not data rows
-            point = row.geometry.representative_point()
-            ax.annotate(row[name_col], (point.x, point.y), ha="center", fontsize=8,
-                        path_effects=[patheffects.withStroke(linewidth=2.5, foreground="white")])
+        points = gdf.geometry.representative_point()
+        place_labels(ax, points.x, points.y, gdf["name_zh" if lang == "zh" else "name_en"])
     ax.set_title(title)
     ax.set_axis_off()
     return fig
+
+
+def place_labels(ax: plt.Axes, x: Sequence[float], y: Sequence[float], labels: Sequence[str],
+                 fontsize: float = 8) -> list[mpl.text.Text]:
+    """Write ``labels`` at points and move apart the ones that overlap, with leader lines.
+
+    Small central districts sit close together, so names written at their centres cover
+    each other.  ``adjustText`` (seeded, so the layout is reproducible) pushes the boxes
+    apart as the renderer measures them; a moved label gets a thin line to its point.
+
+    Examples
+    --------
+    >>> fig, ax = plt.subplots()
+    >>> texts = place_labels(ax, [0.5, 0.5], [0.5, 0.5], ["和平区", "沈河区"])
+    >>> overlapping_labels(ax)
+    []
+    >>> plt.close(fig)
+    """
+    halo = [patheffects.withStroke(linewidth=2.5, foreground="white")]
+    texts = [ax.text(px, py, str(name), ha="center", va="center", fontsize=fontsize,
+                     path_effects=halo, zorder=5)
+             for px, py, name in zip(x, y, labels, strict=True)]  # a dozen names, not data rows
+    if len(texts) > 1:
+        from adjustText import adjust_text
+
+        # a name centred on its district is fine: only overlapping names move (no
+        # "explode", the points are not obstacles); the iteration cap bounds the time
+        adjust_text(texts, ax=ax, avoid_self=False, force_explode=0, expand=(1.08, 1.2),
+                    iter_lim=300, arrowprops={"arrowstyle": "-", "color": "0.25", "lw": 0.6})
+    return texts
+
+
+def overlapping_labels(ax: plt.Axes) -> list[tuple[str, str]]:
+    """Pairs of the axes' texts whose drawn boxes (as the renderer measures them) intersect."""
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts if t.get_text()]
+    return [(a, b) for i, (a, box_a) in enumerate(boxes)  # a dozen labels: pairs are cheap
+            for b, box_b in boxes[i + 1:] if box_a.overlaps(box_b)]

@@ -12,7 +12,13 @@ from matplotlib.patches import Patch
 from ..foundation.catalogue import Indicator
 from ..foundation.errors import WorkbenchError
 from ..foundation.i18n import DIMENSIONS, check_lang
-from ..foundation.plots import STATUS_COLORS, fixed_layout, theme_colors
+from ..foundation.plots import (
+    STATUS_COLORS,
+    STATUS_MARKS,
+    fixed_layout,
+    lightness,
+    theme_colors,
+)
 from . import _core as core
 from ._labels import STATUS_GROUPS, status_label
 from ._progress import fit_trend
@@ -51,12 +57,26 @@ def status_heatmap(assessment: pd.DataFrame, names: pd.Series, lang: str = "zh",
     ax.grid(which="minor", color="white", lw=1)
     ax.grid(which="major", visible=False)
     ax.tick_params(which="minor", length=0)
-    handles = [Patch(color=GROUP_COLORS[g], label=status_label(g, lang)) for g in STATUS_GROUPS]
+    _draw_marks(ax, z)
+    handles = [Patch(color=GROUP_COLORS[g], label=f"{STATUS_MARKS[g]}  {status_label(g, lang)}")
+               for g in STATUS_GROUPS]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8,
               frameon=False)
     ax.set_title(title or ("目标进展状态" if lang == "zh" else "Progress towards targets"))
     fig.tight_layout()
     return fig
+
+
+def _draw_marks(ax, z: np.ndarray) -> None:
+    """Each status group's mark in its cells (one scatter per group, not a text per cell).
+
+    The marks keep the groups apart in grey print; dark cells get a white mark.
+    """
+    for i, group in enumerate(STATUS_GROUPS):
+        rows, cols = np.nonzero(z == i)
+        if len(rows):
+            ink = "white" if lightness(GROUP_COLORS[group]) < 60 else "black"
+            ax.scatter(cols, rows, marker=f"${STATUS_MARKS[group]}$", s=40, c=ink)
 
 
 def trend_to_target_chart(values: pd.Series, indicator: Indicator, lang: str = "zh",
@@ -88,7 +108,7 @@ def trend_to_target_chart(values: pd.Series, indicator: Indicator, lang: str = "
                 label="趋势外推" if zh else "projected trend")
         ax.fill_between(trend["year"], trend["lower"], trend["upper"], color=c1, alpha=0.2,
                         label=(f"{level:.0%} 预测区间" if zh else f"{level:.0%} prediction band"))
-    for year, style in ((2025, ":"), (2030, "--")):
+    for year, style in ((2025, ":"), (2030, "-.")):  # dash-dot: apart from the projection
         target = indicator.target(year)
         if target is None or target[0] == "==":
             continue

@@ -116,12 +116,23 @@ def format_warnings(warnings: pd.DataFrame, catalogue: Catalogue, names: pd.Seri
 def format_districts(latest: pd.DataFrame, names: pd.Series, region: str,
                      lang: str = "zh") -> pd.DataFrame:
     """Latest values (:func:`latest_by_region`) as indicators x districts, plus the focus
-    region's rank in the last column."""
+    region's rank in the last column.
+
+    Imputed and provisional values are carried as cell flags (``attrs["flags"]``), which
+    the report prints as marks with a footnote (:mod:`workbench.reporting._flags`).
+    """
     wide = latest.pivot(index="indicator", columns="region", values="value").round(2)
     wide = wide.rename(columns=names)
     rank_label = ("本区排名" if check_lang(lang) == "zh" else "Rank of ") + names[region]
     wide[rank_label] = latest[latest["region"] == region].set_index("indicator")["rank"]
-    return wide.reset_index()
+    out = wide.reset_index()
+    out.attrs["flags"] = {
+        kind: latest.pivot(index="indicator", columns="region", values=kind)
+        .reindex(index=wide.index).rename(columns=names).astype("boolean").fillna(False)
+        .astype(bool)
+        .reset_index(drop=True)
+        for kind in ("imputed", "provisional") if kind in latest}
+    return out
 
 
 def format_gaps(gaps: pd.DataFrame, catalogue: Catalogue, lang: str = "zh") -> pd.DataFrame:

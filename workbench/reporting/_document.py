@@ -34,7 +34,8 @@ from typing import Any
 from ..foundation.i18n import check_lang
 from ._cover import provenance_facts
 
-__all__ = ["MIME", "Document", "from_notebook", "select_language", "caption_prefix"]
+__all__ = ["MIME", "Document", "from_notebook", "select_language", "caption_prefix",
+           "with_appendix", "LONG_TABLE_ROWS"]
 
 MIME = "application/vnd.workbench.report+json"
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
@@ -195,3 +196,43 @@ def from_notebook(nb: Any, lang: str) -> Document:
                            "text": "摘要" if doc.lang == "zh" else "Summary"}, *summaries]
     _number(doc, doc.title)
     return doc
+
+
+LONG_TABLE_ROWS = 60  # a printed table longer than this moves to the appendix
+_HEAD_ROWS = 20  # rows of a long table shown where it stands, before the pointer
+
+
+def with_appendix(doc: Document) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The blocks for print (Word, PDF): long tables shortened, and their full versions.
+
+    A statistics bureau prints the first rows of a long list where it is discussed and
+    the whole list in an appendix (and in the workbook): a table of more than
+    :data:`LONG_TABLE_ROWS` rows keeps its first rows and a note saying where all its
+    rows are; the full table, every row, is returned for the appendix.
+
+    >>> rows = [[str(i)] for i in range(100)]
+    >>> doc = Document("en", {}, [{"kind": "table", "name": "t", "label": "Table 1.",
+    ...                           "caption": "c", "headers": ["i"], "rows": rows}])
+    >>> body, appendix = with_appendix(doc)
+    >>> len(body[0]["rows"]), len(appendix[0]["rows"])
+    (20, 100)
+    >>> body[0]["notes"][0]
+    'Table 1. has 100 rows; the first 20 are shown. All rows are in the appendix and in t.xlsx.'
+    """
+    zh = doc.lang == "zh"
+    body, appendix = [], []
+    for block in doc.blocks:
+        n = len(block.get("rows") or [])
+        if block["kind"] != "table" or n <= LONG_TABLE_ROWS:
+            body.append(block)
+            continue
+        label, name = block.get("label", ""), block.get("name", "")
+        pointer = (f"{label}共 {n} 行，此处列出前 {_HEAD_ROWS} 行；完整表格见附录及 {name}.xlsx。"
+                   if zh else f"{label} has {n} rows; the first {_HEAD_ROWS} are shown. "
+                   f"All rows are in the appendix and in {name}.xlsx.")
+        body.append({**block, "rows": block["rows"][:_HEAD_ROWS],
+                     "notes": [pointer, *block.get("notes", [])]})
+        full = "（完整表格）" if zh else " (full table)"
+        appendix.append({**block, "caption": f"{block.get('caption', '')}{full}",
+                         "appendix": True})
+    return body, appendix

@@ -126,6 +126,9 @@ def _caption(d: Any, block: dict[str, Any], lang: str) -> None:
         ("Table" if block["kind"] == "table" else "Figure")
     p = d.add_paragraph(style="Caption")
     p.paragraph_format.keep_with_next = True
+    if block.get("appendix"):  # the full version of a table already numbered in the text
+        p.add_run(f"{block.get('label', '')} {block.get('caption', '')}")
+        return
     p.add_run(f"{word} ")
     _field(p, f"SEQ {word} \\* ARABIC", str(block["number"]))
     p.add_run(("　" if lang == "zh" else ". ") + (block.get("caption") or ""))
@@ -177,7 +180,13 @@ def _figure(d: Any, block: dict[str, Any], lang: str) -> None:
 
 
 def _blocks(d: Any, doc: Any) -> None:
-    for block in doc.blocks:
+    from ._document import with_appendix
+
+    body, appendix = with_appendix(doc)
+    if appendix:
+        body = [*body, {"kind": "heading", "level": 2,
+                        "text": "附录" if doc.lang == "zh" else "Appendix"}, *appendix]
+    for block in body:
         kind = block["kind"]
         if kind == "heading":
             d.add_heading(block["text"], level=min(max(block["level"] - 1, 1), 3))

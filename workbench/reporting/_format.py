@@ -34,8 +34,10 @@ import numpy as np
 import pandas as pd
 
 from ..foundation.i18n import check_lang, label
+from ._flags import MARK, append_marks, cell_flags, flag_notes, numbers_with_marks
 
-__all__ = ["format_table", "MISSING", "unit_decimals", "is_p_column"]
+__all__ = ["format_table", "MISSING", "unit_decimals", "is_p_column", "display_rule",
+           "code_column"]
 
 MISSING = "—"
 _DEFAULT_DECIMALS = 2
@@ -103,29 +105,54 @@ def _p_values(values: pd.Series) -> pd.Series:
     return values.map(lambda v: "< 0.001" if v < 0.001 else f"{v:.3f}")
 
 
+def display_rule(name: object, values: pd.Series, row_decimals: pd.Series | None = None,
+                 decimals: int | None = None, percent: bool = False
+                 ) -> tuple[str, int | pd.Series | None, bool]:
+    """How a column reads: ``(kind, decimals, thousands)``, shared by the HTML and the XLSX.
+
+    ``kind`` is ``"bool"``, ``"text"``, ``"p"`` (p-values) or ``"fixed"``; ``decimals`` is
+    a number or, for indicator values, a Series of decimals by row; ``thousands`` says
+    whether digits are grouped (not in years).
+
+    >>> display_rule("year", pd.Series([2020.0, 2021.0]))
+    ('fixed', 0, False)
+    """
+    if _is_bool(values):
+        return "bool", None, False
+    if not pd.api.types.is_numeric_dtype(values):
+        return "text", None, False
+    if is_p_column(name):
+        return "p", 3, False
+    if decimals is not None or percent:
+        return "fixed", 1 if decimals is None else decimals, True
+    numbers = values[~_missing(values)].astype("float64")
+    if len(numbers) and np.allclose(numbers, np.round(numbers)):
+        return "fixed", 0, not _YEAR_NAME.search(str(name))
+    if row_decimals is not None and not _STAT_NAME.search(str(name)):
+        return "fixed", row_decimals.fillna(_DEFAULT_DECIMALS).astype("int64"), True
+    return "fixed", _DEFAULT_DECIMALS, True
+
+
 def _format_column(name: str, values: pd.Series, lang: str, row_decimals: pd.Series | None,
                    decimals: int | None, percent: bool) -> pd.Series:
     """One column as display strings; missing cells are left as NaN for the caller."""
     miss = _missing(values)
     present = values[~miss]
-    if _is_bool(values):
+    kind, places, thousands = display_rule(name, values, row_decimals, decimals, percent)
+    if kind == "bool":
         yes, no = _WORDS[lang]
         return present.map(lambda v: yes if bool(v) else no)
-    if not pd.api.types.is_numeric_dtype(values):
+    if kind == "text":
         return present.astype(str).str.replace("<=", "≤").str.replace(">=", "≥")
     numbers = present.astype("float64") * (100 if percent else 1)
-    if is_p_column(name):
+    if kind == "p":
         return _p_values(numbers)
-    if decimals is not None or percent:
-        return _fixed(numbers, 1 if decimals is None else decimals)
-    if len(numbers) and np.allclose(numbers, np.round(numbers)):
-        return _fixed(numbers, 0, thousands=not _YEAR_NAME.search(str(name)))
-    if row_decimals is not None and not _STAT_NAME.search(str(name)):
-        return _fixed(numbers, row_decimals.reindex(numbers.index).fillna(_DEFAULT_DECIMALS))
-    return _fixed(numbers, _DEFAULT_DECIMALS)
+    if isinstance(places, pd.Series):
+        places = places.reindex(numbers.index)
+    return _fixed(numbers, places, thousands)
 
 
-def _code_column(df: pd.DataFrame, decimals_by_code: pd.Series) -> str | None:
+def code_column(df: pd.DataFrame, decimals_by_code: pd.Series) -> str | None:
     """The column holding indicator codes, if the rows are indicators."""
     if decimals_by_code.empty:
         return None
@@ -198,24 +225,42 @@ def format_table(df: pd.DataFrame, lang: str, catalogue: Any | None = None,
     [['87.5']]
     """
     check_lang(lang)
-    frame = _plain_frame(df, lang)
+    unflagged, masks = cell_flags(df, lang)
+    frame = _plain_frame(unflagged, lang)
     by_code = unit_decimals(catalogue)
-    code_col = _code_column(frame, by_code)
+    code_col = code_column(frame, by_code)
     row_decimals = None
     if code_col is not None:
         frame = _with_unit_column(frame, code_col, catalogue, lang)
         row_decimals = frame[code_col].map(by_code)
     units, decimals = units or {}, decimals or {}
-    shown, any_missing = {}, False
+    shown, any_missing, numeric, used = {}, False, [], set()
     for col in frame.columns:  # columns, not rows: a handful of iterations
-        text = _format_column(col, frame[col], lang, row_decimals, decimals.get(col),
-                              col in percent)
-        any_missing |= bool(text.reindex(frame.index).isna().any())
-        shown[col] = text.reindex(frame.index).fillna(MISSING)
+        numbers = numbers_with_marks(frame[col])
+        values = frame[col] if numbers is None else numbers
+        text = _format_column(col, values, lang, row_decimals, decimals.get(col),
+                              col in percent).reindex(frame.index)
+        if numbers is not None:  # suppressed cells keep their mark, not "no data"
+            text = text.fillna(frame[col].where(numbers.isna() & frame[col].eq(MARK)))
+            used.add("suppressed")
+        marked = {k: _column_mask(m, col, len(frame)) & text.notna().to_numpy()
+                  for k, m in masks.items()}
+        used |= {k for k, m in marked.items() if m.any()}
+        text = append_marks(text, {k: m for k, m in marked.items() if k != "suppressed"})
+        if "suppressed" in marked:
+            text = text.where(~marked["suppressed"], MARK)
+        any_missing |= bool(text.isna().any())
+        shown[col] = text.fillna(MISSING)
+        numeric.append(numbers is not None or (pd.api.types.is_numeric_dtype(frame[col])
+                                               and not _is_bool(frame[col])))
     body = pd.DataFrame(shown, index=frame.index)
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not _is_bool(frame[c])
-               for c in frame.columns]
     return {"headers": [_header(c, lang, units.get(c), c in percent) for c in frame.columns],
             "rows": body.to_numpy(dtype=object).tolist(),
             "align": ["r" if n else "l" for n in numeric],
-            "notes": [_MISSING_NOTE[lang]] if any_missing else []}
+            "notes": [*([_MISSING_NOTE[lang]] if any_missing else []),
+                      *flag_notes(sorted(used), lang)]}
+
+
+def _column_mask(mask: pd.DataFrame, col: object, n: int) -> np.ndarray:
+    """One column of a flag mask by position (the frame lost the table's index)."""
+    return mask[col].to_numpy(bool) if col in mask.columns else np.zeros(n, bool)

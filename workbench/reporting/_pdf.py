@@ -56,16 +56,28 @@ TEMPLATE = r"""
   block(above: 1.2em, below: 0.4em, sticky: true,
     text(size: 9.5pt, fill: rgb("#1f4e79"))[#b.label #b.caption])
   set text(size: cell-size(n))
-  table(
-    columns: b.widths.map(w => if w == "auto" { auto } else { w * 1fr }),
-    align: b.align.map(a => if a == "r" { right } else { left }),
-    stroke: (x, y) => (bottom: if y == 0 { 0.8pt } else { 0.3pt + luma(200) },
-                       top: if y == 0 { 1.2pt } else { none }),
-    fill: (x, y) => if y == 0 { rgb("#e4edf6") },
-    inset: (x: 4pt, y: 3pt),
-    table.header(..b.headers.map(h => [#h])),
-    ..b.rows.flatten().map(c => [#c]),
-  )
+  let align = b.align.map(a => if a == "r" { right } else { left })
+  if b.at("appendix", default: false) {
+    // every row of a long table: fixed shares of the line and no per-cell styling,
+    // which halves Typst's work on thousands of cells
+    table(
+      columns: b.widths.map(w => if "em" in w { w.em * 1em } else { w.fr * 1fr }),
+      align: align, stroke: none,
+      inset: (x: 3pt, y: 2.5pt),
+      table.header(..b.headers.map(h => [#h]), table.hline(stroke: 0.8pt)),
+      ..b.rows.flatten(),
+    )
+  } else {
+    table(
+      columns: b.widths.map(w => if w == "auto" { auto } else { w * 1fr }), align: align,
+      stroke: (x, y) => (bottom: if y == 0 { 0.8pt } else { 0.3pt + luma(200) },
+                         top: if y == 0 { 1.2pt } else { none }),
+      fill: (x, y) => if y == 0 { rgb("#e4edf6") },
+      inset: (x: 4pt, y: 3pt),
+      table.header(..b.headers.map(h => [#h])),
+      ..b.rows.flatten().map(c => [#c]),
+    )
+  }
   if b.empty != none { par[#b.empty] }
   set text(size: 8pt, fill: luma(60))
   for note in b.notes { par(spacing: 0.4em)[#note] }
@@ -90,6 +102,12 @@ TEMPLATE = r"""
   } else if b.kind == "error" {
     par(text(fill: rgb("#b2182b"))[#b.text])
   }
+}
+
+#if doc.appendix.len() > 0 {
+  pagebreak()
+  heading(level: 1)[#doc.appendix_title]
+  for b in doc.appendix { show-table(b) }
 }
 """
 
@@ -123,9 +141,37 @@ def _widths(block: dict[str, Any]) -> list[str | float]:
     return widths
 
 
+_FIXED_EM = 12.0  # a column whose longest cell is at most this wide (in em) gets exactly that
+
+
+def _em(text: str) -> float:
+    """Printed width of a cell in em: CJK characters 1 em, others about 0.6 em."""
+    return sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in text)
+
+
+def _shares(block: dict[str, Any]) -> list[dict[str, float]]:
+    """Fixed widths for a long table, so Typst never measures its thousands of cells.
+
+    A short column is as wide as its longest cell (plus the cell's inset: it never wraps);
+    the long ones share the rest of the line by their typical length.
+    """
+    import statistics
+
+    widths = []
+    for i, header in enumerate(block["headers"]):
+        cells = [_em(str(r[i])) for r in block["rows"]]
+        longest = max([*cells, _em(str(header))])
+        widths.append({"em": round(longest * 1.08 + 1.0, 2)} if longest <= _FIXED_EM else
+                      {"fr": min(30.0, max(6.0, statistics.median(cells)))})
+    return widths
+
+
 def _payload(doc: Any, folder: Path) -> dict[str, Any]:
+    from ._document import with_appendix
+
+    body, appendix = with_appendix(doc)
     blocks = []
-    for block in doc.blocks:
+    for block in body:
         b = {k: v for k, v in block.items() if k != "png"}
         if block["kind"] == "figure":
             name = f"fig{block['number']}.png"
@@ -137,8 +183,11 @@ def _payload(doc: Any, folder: Path) -> dict[str, Any]:
             b["widths"] = _widths(block)
         blocks.append(b)
     zh = doc.lang == "zh"
+    full = [{**b, "empty": None, "source": b.get("source", ""), "widths": _shares(b)}
+            for b in appendix]
     return {"title": doc.title, "lang": doc.lang, "toc": "目录" if zh else "Contents",
             "facts": [list(f) for f in doc.meta.get("facts", [])], "blocks": blocks,
+            "appendix": full, "appendix_title": "附录" if zh else "Appendix",
             "fonts": ["Noto Sans SC", "Noto Sans CJK SC"]}
 
 

@@ -34,13 +34,8 @@ from ..foundation.config import RUN_DIR_ENV
 from ..foundation.errors import WorkbenchError
 from ..foundation.i18n import check_lang, label
 from ..foundation.plots import set_theme
-from ..foundation.safe_io import (
-    neutralise,
-    neutralise_value,
-    open_private,
-    private_file,
-    write_csv,
-)
+from ..foundation.safe_io import private_file, write_csv
+from ._xlsx import write_xlsx
 
 __all__ = ["Report", "start", "RUN_DIR_ENV", "write_xlsx"]
 
@@ -94,21 +89,26 @@ class Report:
         caption, ``notes`` and ``source`` below it; ``units``, ``decimals`` and
         ``percent`` (proportions shown as %) are by column name as published.
         """
+        from ..foundation.catalogue import load_catalogue
+
         _check_name(name)
         df, notes = _disclosure_control(df, counts, frequency, self.lang, notes)
         shown = df.rename(columns=lambda c: label("column", c, self.lang)) if translate else df
+        decimals = _rename(decimals, self.lang, translate)
+        percent = list(_rename(dict.fromkeys(percent), self.lang, translate))
+        # indicator rows take their unit's decimals (in the XLSX and in the report)
+        catalogue = load_catalogue() if self.out_dir is not None or display else None
         if self.out_dir is not None:
             folder = self.out_dir / "tables"
             folder.mkdir(parents=True, exist_ok=True)
             write_csv(shown, folder / f"{name}.csv", comment=self.provenance_line())
             write_xlsx(shown, folder / f"{name}.xlsx", title=title,
-                       notes=[*(notes or []), *filter(None, [self.provenance_line()])])
+                       notes=[*(notes or []), *filter(None, [self.provenance_line()])],
+                       catalogue=catalogue, decimals=decimals, percent=percent)
             self.tables.append(name)
         if display:
-            block = _table_block(shown, name, title, notes, source, self.lang,
-                                 _rename(units, self.lang, translate),
-                                 _rename(decimals, self.lang, translate),
-                                 list(_rename(dict.fromkeys(percent), self.lang, translate)))
+            block = _table_block(shown, name, title, notes, source, self.lang, catalogue,
+                                 _rename(units, self.lang, translate), decimals, percent)
             _show(block, self.lang)
 
     def figure(self, fig: object, name: str, caption: str | None = None) -> None:
@@ -261,16 +261,19 @@ def _rename(mapping: dict | None, lang: str, translate: bool) -> dict:
 
 
 def _table_block(shown: pd.DataFrame, name: str, title: str | None, notes: list[str] | None,
-                 source: str | None, lang: str, units: dict, decimals: dict,
+                 source: str | None, lang: str, catalogue: object, units: dict, decimals: dict,
                  percent: list) -> dict:
-    from ..foundation.catalogue import load_catalogue
+    from ._flags import note_mark
     from ._format import format_table
 
-    table = format_table(shown, lang, load_catalogue(), units=units, decimals=decimals,
+    table = format_table(shown, lang, catalogue, units=units, decimals=decimals,
                          percent=percent)
     if not table["rows"]:
         table["empty"] = "无。" if lang == "zh" else "None."
-    table["notes"] = [*(notes or []), *table["notes"]]
+    # one footnote per mark: disclosure control's own note (with its threshold) wins
+    explained = {note_mark(n) for n in notes or []} - {""}
+    table["notes"] = [*(notes or []),
+                      *(n for n in table["notes"] if note_mark(n) not in explained)]
     return {"kind": "table", "name": name, "caption": title or "", "source": source or "",
             **table}
 
@@ -328,33 +331,3 @@ def _show_figure(fig: object, png: bytes, name: str, caption: str | None) -> Non
     _emit({"kind": "figure", "name": name, "caption": caption}, f"[figure {name}] {caption}",
           {"image/png": base64.b64encode(png).decode("ascii")})
     plt.close(fig)  # shown once, as the report's figure
-
-
-def write_xlsx(df: pd.DataFrame, path: Path, title: str | None = None,
-               notes: list[str] | None = None, sheet: str = "table") -> None:
-    """Write a formatted workbook: title, bold frozen header, fitted widths, notes below."""
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    start_row = 2 if title else 0
-    with open_private(path) as fh, pd.ExcelWriter(fh, engine="openpyxl") as writer:
-        neutralise(df).to_excel(writer, sheet_name=sheet, index=False, startrow=start_row)
-        ws = writer.sheets[sheet]
-        if title:
-            ws.cell(row=1, column=1, value=neutralise_value(title)).font = Font(bold=True, size=13)
-        header_row = start_row + 1
-        for cell in ws[header_row]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="DDEBF7")
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-        for i, col in enumerate(df.columns, start=1):
-            values = [str(col), *df[col].head(200).map(str)]
-            # CJK characters are about twice as wide as Latin ones
-            width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in v) for v in values)
-            ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
-            if pd.api.types.is_float_dtype(df[col]):
-                for row in ws.iter_rows(min_row=header_row + 1, min_col=i, max_col=i):
-                    row[0].number_format = "#,##0.00"
-        for j, note in enumerate(notes or [], start=header_row + len(df) + 2):
-            ws.cell(row=j, column=1, value=neutralise_value(note)).font = Font(italic=True, size=9)

@@ -1,0 +1,129 @@
+"""Marks on published cells: suppressed, imputed and provisional values, each with a footnote.
+
+A statistics bureau prints a value it estimated or may revise with a mark after the
+number, and explains every mark used once under the table.  The marks are those of
+the workbench's annual compilation (:mod:`workbench.monitor.compile`): ``†`` imputed,
+``‡`` provisional; a cell suppressed by disclosure control shows ``x``
+(:data:`workbench.protection.disclosure.MARK`) in place of the number.
+
+Which cells carry a mark is said in one of two ways:
+
+- long tables: boolean columns ``imputed`` / ``provisional`` (as named in the database,
+  or their translated headers) mark the ``value`` column of the same row; they become
+  marks in the report (the CSV and XLSX keep them as columns);
+- any table: ``df.attrs["flags"] = {"provisional": mask, ...}`` with a boolean DataFrame
+  per kind, aligned with the table's index and columns (wide tables such as
+  :func:`workbench.monitor.format_districts` set it).
+
+Examples
+--------
+>>> import pandas as pd
+>>> t = pd.DataFrame({"value": [1.0, 2.0], "provisional": [False, True]})
+>>> frame, masks = cell_flags(t, "en")
+>>> list(frame.columns), masks["provisional"]["value"].tolist()
+(['value'], [False, True])
+>>> flag_notes(["provisional"], "en")
+['‡: provisional value, may be revised']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..foundation.i18n import label
+from ..protection.disclosure import MARK
+
+__all__ = ["FLAG_MARKS", "MARK", "cell_flags", "flag_notes", "numbers_with_marks", "note_mark",
+           "append_marks"]
+
+FLAG_MARKS = {"imputed": "†", "provisional": "‡", "suppressed": MARK}
+_NOTES = {
+    "imputed": ("†：插补值（原始数据缺失，按模型估计），仅供参考",
+                "†: imputed value (missing data estimated by a model)"),
+    "provisional": ("‡：初步数，以后可能修订", "‡: provisional value, may be revised"),
+    "suppressed": (f"{MARK}：涉及儿童过少，不予公布（统计披露控制）",
+                   f"{MARK}: based on too few children, suppressed (disclosure control)"),
+}
+_VALUE = "value"
+
+
+def _find(columns: pd.Index, key: str, lang: str) -> object | None:
+    """The column named ``key`` as stored or as translated for the reader."""
+    for c in columns:
+        if str(c) == key or str(c) == label("column", key, lang):
+            return c
+    return None
+
+
+def cell_flags(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+    """The table without its flag columns, and a boolean mask per kind of mark.
+
+    Masks have the table's index and columns (False where nothing is marked).  A flag
+    column is only turned into marks when the table has a value column to put them on.
+    """
+    masks: dict[str, pd.DataFrame] = {}
+    for kind, given in (df.attrs.get("flags") or {}).items():
+        if kind not in FLAG_MARKS:
+            continue
+        given = given.rename(columns=lambda c: c if c in df.columns else
+                             _find(df.columns, str(c), lang))
+        masks[kind] = _aligned(given, df)
+    value = _find(df.columns, _VALUE, lang)
+    drop = []
+    for kind in ("imputed", "provisional"):
+        col = _find(df.columns, kind, lang)
+        if value is None or col is None or df.columns.duplicated(keep=False)[
+                list(df.columns).index(col)] or not pd.api.types.is_bool_dtype(df[col]):
+            continue
+        mask = pd.DataFrame(False, index=df.index, columns=df.columns)
+        mask[value] = df[col].to_numpy()
+        masks[kind] = masks[kind] | mask if kind in masks else mask
+        drop.append(col)
+    return df.drop(columns=drop), {k: m.drop(columns=drop) for k, m in masks.items()}
+
+
+def _aligned(mask: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    # by label only: pandas hands attrs on to frames derived from the table (sorted,
+    # filtered), where a mask taken by position would mark the wrong cells
+    known = mask.loc[:, [c for c in mask.columns if c in df.columns]]
+    known = known.astype("boolean").fillna(False).astype(bool)  # NaN is not a flag
+    return known.reindex(index=df.index, columns=df.columns, fill_value=False)
+
+
+def numbers_with_marks(values: pd.Series) -> pd.Series | None:
+    """The numbers of a column whose other cells are the suppression mark, else None.
+
+    Disclosure control writes ``x`` into number columns, which makes them text; the
+    report still formats the numbers (the marks stay as they are).
+    """
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return None
+    is_mark = values.astype(str).eq(MARK)
+    rest = values[~is_mark & values.notna()]
+    if not is_mark.any() or pd.api.types.infer_dtype(rest, skipna=True) not in (
+            "floating", "integer", "mixed-integer-float", "empty"):
+        return None
+    return pd.to_numeric(values.where(~is_mark), errors="coerce").astype("float64")
+
+
+def note_mark(note: str) -> str:
+    """The mark a footnote explains (the text before its colon), or ''."""
+    head, _, rest = str(note).replace("：", ":", 1).partition(":")
+    return head.strip() if rest and len(head.strip()) <= 2 else ""
+
+
+def flag_notes(kinds: list[str], lang: str) -> list[str]:
+    """One footnote per kind of mark used, in the report's language."""
+    return [_NOTES[k][0 if lang == "zh" else 1] for k in FLAG_MARKS if k in kinds]
+
+
+def append_marks(text: pd.Series, masks: dict[str, np.ndarray]) -> pd.Series:
+    """Add the marks after the formatted numbers (a space, then ``†``, ``‡``)."""
+    if not any(m.any() for m in masks.values()):
+        return text
+    text = text.astype(object)
+    suffix = pd.Series("", index=text.index)
+    for kind, mask in masks.items():
+        suffix = suffix.where(~mask, suffix + FLAG_MARKS[kind])
+    return text.where(suffix.eq(""), text + " " + suffix)
