@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from ..foundation.catalogue import Catalogue
+from ..foundation.flags import CellFlags
 from ..foundation.i18n import DIMENSIONS, check_lang, label
 from ._labels import (
     WARNING_KINDS,
@@ -126,12 +127,12 @@ def format_districts(latest: pd.DataFrame, names: pd.Series, region: str,
     rank_label = ("本区排名" if check_lang(lang) == "zh" else "Rank of ") + names[region]
     wide[rank_label] = latest[latest["region"] == region].set_index("indicator")["rank"]
     out = wide.reset_index()
-    out.attrs["flags"] = {
+    out.attrs["flags"] = CellFlags({
         kind: latest.pivot(index="indicator", columns="region", values=kind)
         .reindex(index=wide.index).rename(columns=names).astype("boolean").fillna(False)
         .astype(bool)
         .reset_index(drop=True)
-        for kind in ("imputed", "provisional") if kind in latest}
+        for kind in ("imputed", "provisional") if kind in latest})
     return out
 
 

