@@ -96,3 +96,37 @@ def test_identifier_columns_are_refused(monkeypatch, tmp_path):
     with pytest.raises(WorkbenchError, match="id_number"):
         report.table(df, "leak", display=False)
     assert not (tmp_path / "tables" / "leak.csv").exists()
+
+
+def test_indicator_values_keep_their_decimals_even_when_whole():
+    """95.0 % prints 95.0 in a table of indicators; ranks, counts and years stay whole."""
+    from workbench.catalogue import load_catalogue
+    from workbench.reporting._format import format_table
+
+    table = pd.DataFrame({"indicator": ["H05", "H01"], "和平区": [95.0, 3.0],
+                          "本区排名": [2.0, 5.0], "自": [2025, 2024],
+                          "达标概率": [1.0, 0.5]})
+    rows = format_table(table, "zh", load_catalogue())["rows"]
+    # columns: code, unit (added), district value, rank, since, probability
+    assert [r[2] for r in rows] == ["95.0", "3.00"]
+    assert [r[3] for r in rows] == ["2", "5"]
+    assert [r[4] for r in rows] == ["2025", "2024"]
+    assert [r[5] for r in rows] == ["1.00", "0.50"]
+
+
+def test_register_table_has_no_row_label_column():
+    """The register's filtered row labels are not published as an "index" column."""
+    from workbench.monitor import format_register
+    from workbench.reporting._format import format_table
+
+    status = pd.DataFrame({
+        "indicator": ["H01"], "region": ["210102"], "sex": ["total"], "age_group": ["total"],
+        "residence": ["total"], "hukou": ["total"], "kind": ["off_path"], "state": ["new"],
+        "years_warned": [1], "since": [2025], "response": [""], "response_date": [pd.NaT],
+        "responsible_unit": ["health_commission"]}, index=[6])
+    from workbench.catalogue import load_catalogue
+
+    table = format_register(status, load_catalogue(), pd.Series({"210102": "和平区"}), "zh")
+    formatted = format_table(table, "zh", load_catalogue())
+    assert "index" not in formatted["headers"]
+    assert formatted["rows"][0][formatted["headers"].index("自")] == "2025"

@@ -138,15 +138,17 @@ def format_register(status: pd.DataFrame, catalogue: Catalogue, names: pd.Series
         ("名称" if zh else "Name"): ind["name_zh" if zh else "name_en"].to_numpy(),
         ("地区" if zh else "Region"): s["region"].map(names).fillna(s["region"]).to_numpy(),
         ("分组" if zh else "Group"): _dims_label(s, lang).to_numpy(),
-        ("预警类型" if zh else "Warning"): s["kind"].map(lambda k: status_label(k, lang)),
+        ("预警类型" if zh else "Warning"):
+            s["kind"].map(lambda k: status_label(k, lang)).to_numpy(),
         ("状态" if zh else "State"): np.where(s["state"] == "persisting",
                                               state + " " + years, state),
         ("自" if zh else "Since"): s["since"].to_numpy(),
         ("整改措施" if zh else "Response"): (s["response"] + np.where(
             date != "", " (" + date + ")", "")).to_numpy(),
         ("责任单位" if zh else "Responsible unit"):
-            s["responsible_unit"].map(_unit_names(lang)).fillna(s["responsible_unit"]),
-    })
+            s["responsible_unit"].map(_unit_names(lang)).fillna(s["responsible_unit"])
+            .to_numpy(),
+    })  # arrays only: the register's row labels are not a column of the publication
     out.attrs["counts_of"] = "years"  # "since" is a year, not a count of children
     return out
 

@@ -44,10 +44,12 @@ _DEFAULT_DECIMALS = 2
 _UNIT_DECIMALS = {"percent": 1, "per_1000": 2, "per_10000": 2, "per_100000": 1,
                   "per_1000_children": 2}
 _P_NAME = re.compile(r"^(p|p[ _-]?val(ue)?|pr\(>.*\)|p ?值)$", re.IGNORECASE)
-_YEAR_NAME = re.compile(r"(year|年份|起始年|最近年|年$)", re.IGNORECASE)
+_YEAR_NAME = re.compile(r"(year|年份|起始年|最近年|年$|^since$|^自$)", re.IGNORECASE)
+# whole numbers by nature: ranks and counts keep no decimals even in a table of indicators
+_WHOLE_NAME = re.compile(r"(rank|排名|名次|count|^n$|^n_|数$|number of)", re.IGNORECASE)
 # statistics about a value (not the value itself) keep their own decimals
-_STAT_NAME = re.compile(r"(ratio|score|进展比|得分|^z$|^cv|^se$|deff|比例|share|coverage|覆盖率)",
-                        re.IGNORECASE)
+_STAT_NAME = re.compile(r"(ratio|score|进展比|得分|^z$|^cv|^se$|deff|比例|share|coverage|覆盖率|"
+                        r"probab|概率|p_target)", re.IGNORECASE)
 _WORDS = {"zh": ("是", "否"), "en": ("Yes", "No")}
 _MISSING_NOTE = {"zh": "“—”表示无数据或不适用", "en": "— no data or not applicable"}
 
@@ -130,10 +132,16 @@ def display_rule(name: object, values: pd.Series, row_decimals: pd.Series | None
     if decimals is not None or percent:
         return "fixed", 1 if decimals is None else decimals, True
     numbers = values[~_missing(values)].astype("float64")
-    if len(numbers) and np.allclose(numbers, np.round(numbers)):
-        return "fixed", 0, not _YEAR_NAME.search(str(name))
+    whole = bool(len(numbers)) and bool(np.allclose(numbers, np.round(numbers)))
+    year = bool(_YEAR_NAME.search(str(name)))
+    if whole and (year or _WHOLE_NAME.search(str(name)) or
+                  pd.api.types.is_integer_dtype(values)):
+        return "fixed", 0, not year
+    # an indicator's value keeps its unit's decimals even when it happens to be whole (95.0)
     if row_decimals is not None and not _STAT_NAME.search(str(name)):
         return "fixed", row_decimals.fillna(_DEFAULT_DECIMALS).astype("int64"), True
+    if whole:
+        return "fixed", 0, True
     return "fixed", _DEFAULT_DECIMALS, True
 
 
