@@ -61,7 +61,7 @@ TEMPLATE = r"""
     // every row of a long table: fixed shares of the line and no per-cell styling,
     // which halves Typst's work on thousands of cells
     table(
-      columns: b.widths.map(w => if "em" in w { w.em * 1em } else { w.fr * 1fr }),
+      columns: b.widths.map(w => w * 1fr),
       align: align, stroke: none,
       inset: (x: 3pt, y: 2.5pt),
       table.header(..b.headers.map(h => [#h]), table.hline(stroke: 0.8pt)),
@@ -69,7 +69,7 @@ TEMPLATE = r"""
     )
   } else {
     table(
-      columns: b.widths.map(w => if w == "auto" { auto } else { w * 1fr }), align: align,
+      columns: b.widths.map(w => w * 1fr), align: align,
       stroke: (x, y) => (bottom: if y == 0 { 0.8pt } else { 0.3pt + luma(200) },
                          top: if y == 0 { 1.2pt } else { none }),
       fill: (x, y) => if y == 0 { rgb("#e4edf6") },
@@ -94,7 +94,7 @@ TEMPLATE = r"""
     block(fill: rgb("#f3f7fb"), stroke: (left: 3pt + rgb("#1f4e79")), inset: 9pt,
       width: 100%)[#for s in b.sentences { par[#s] }]
   } else if b.kind == "table" {
-    show-table(b)
+    if b.landscape { page(flipped: true, show-table(b)) } else { show-table(b) }
   } else if b.kind == "figure" {
     block(breakable: false, above: 1.2em)[
       #text(size: 9.5pt, fill: rgb("#1f4e79"))[#b.label #b.caption]
@@ -107,7 +107,9 @@ TEMPLATE = r"""
 #if doc.appendix.len() > 0 {
   pagebreak()
   heading(level: 1)[#doc.appendix_title]
-  for b in doc.appendix { show-table(b) }
+  for b in doc.appendix {
+    if b.landscape { page(flipped: true, show-table(b)) } else { show-table(b) }
+  }
 }
 """
 
@@ -122,26 +124,10 @@ def _font_dirs() -> list[str]:
     return [str(Path(pylopdf_fonts_zh_cn.sans_path()).parent)]
 
 
-_SHORT = 14  # a column whose cells are all this short is sized to fit; longer ones share
 
 
-def _widths(block: dict[str, Any]) -> list[str | float]:
-    """``auto`` for short columns (never wrapped); long text columns share the rest of the
-    line in proportion to their typical (median) cell length, so a name gets more room
-    than a note that is mostly empty."""
-    import statistics
-
-    columns = list(zip(*block["rows"], strict=True))
-    if not columns:
-        return ["auto"] * len(block["headers"])
-    lengths = [[len(str(v)) for v in column] for column in columns]
-    widths: list[str | float] = [min(30.0, max(10.0, statistics.median(n))) if max(n) > _SHORT
-                                 else "auto"
-                                 for n in lengths]
-    return widths
-
-
-_FIXED_EM = 12.0  # a column whose longest cell is at most this wide (in em) gets exactly that
+_FIXED_EM = 12.0  # a column whose longest cell is at most this wide (in em) never wraps
+_TEXT_EM = (6.0, 20.0)  # the share of a long text column: its typical cell, within these bounds
 
 
 def _em(text: str) -> float:
@@ -149,21 +135,61 @@ def _em(text: str) -> float:
     return sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in text)
 
 
-def _shares(block: dict[str, Any]) -> list[dict[str, float]]:
-    """Fixed widths for a long table, so Typst never measures its thousands of cells.
+_LINE_PT = 493.0  # A4 less the 18 mm margins
+_LANDSCAPE_PT = 740.0  # A4 on its side, same margins
+_INSET_EM = 1.4  # a cell's left and right inset (4 pt each) at the smallest cell size, in em
 
-    A short column is as wide as its longest cell (plus the cell's inset: it never wraps);
-    the long ones share the rest of the line by their typical length.
-    """
+
+def _cell_pt(columns: int) -> float:
+    """The cell font size the template picks for this many columns (``cell-size``)."""
+    return 6.5 if columns > 11 else 7.5 if columns > 7 else 8.5
+
+
+def _needs(block: dict[str, Any]) -> tuple[list[float], list[bool]]:
+    """The room (em) each column needs, and which columns are short (never wrap)."""
     import statistics
 
-    widths = []
+    needs, short = [], []
     for i, header in enumerate(block["headers"]):
-        cells = [_em(str(r[i])) for r in block["rows"]]
-        longest = max([*cells, _em(str(header))])
-        widths.append({"em": round(longest * 1.08 + 1.0, 2)} if longest <= _FIXED_EM else
-                      {"fr": min(30.0, max(6.0, statistics.median(cells)))})
-    return widths
+        cells = [_em(str(r[i])) for r in block["rows"]] or [0.0]
+        longest = max(cells)
+        short.append(longest <= _FIXED_EM)
+        needs.append(max(longest, min(_em(str(header)), 6.0)) + _INSET_EM if short[-1] else
+                     min(_TEXT_EM[1], max(_TEXT_EM[0], statistics.median(cells) * 1.1 + 1.0)))
+    return needs, short
+
+
+def _fit(needs: list[float], short: list[bool], line: float) -> list[float] | None:
+    """Shares that fit ``line`` em with the short columns whole, else None."""
+    room = line - sum(n for n, s in zip(needs, short, strict=True) if s)
+    wanted = sum(n for n, s in zip(needs, short, strict=True) if not s)
+    if wanted <= room:
+        return needs
+    if room < _TEXT_EM[0] * (len(needs) - sum(short)):
+        return None
+    return [n if s else max(_TEXT_EM[0], n * room / wanted)
+            for n, s in zip(needs, short, strict=True)]
+
+
+def _layout(block: dict[str, Any]) -> tuple[list[float], bool]:
+    """Each column's share of the line (Typst ``fr``), and whether the table needs a
+    landscape page.
+
+    A short column (longest cell at most 12 em; its header may wrap at 6 em) gets what
+    its longest cell needs and never wraps.  Long text columns share what is left by
+    their typical (median) cell, each at least 6 em, so a name wraps into a few lines,
+    never into one character a line.  A table too wide for the portrait line is set on
+    a landscape page, as statistical yearbooks print their wide tables; wider still,
+    Typst narrows every column alike.  Shares, not ``auto``, also spare Typst measuring
+    every cell of a long table.
+    """
+    needs, short = _needs(block)
+    size = _cell_pt(len(needs))
+    portrait = _fit(needs, short, _LINE_PT / size)
+    if portrait is not None:
+        return [round(n, 2) for n in portrait], False
+    landscape = _fit(needs, short, _LANDSCAPE_PT / size) or needs
+    return [round(n, 2) for n in landscape], True
 
 
 def _payload(doc: Any, folder: Path) -> dict[str, Any]:
@@ -180,10 +206,11 @@ def _payload(doc: Any, folder: Path) -> dict[str, Any]:
         if block["kind"] == "table":
             b.setdefault("empty", None)
             b.setdefault("source", "")
-            b["widths"] = _widths(block)
+            b["widths"], b["landscape"] = _layout(block)
         blocks.append(b)
     zh = doc.lang == "zh"
-    full = [{**b, "empty": None, "source": b.get("source", ""), "widths": _shares(b)}
+    full = [{**b, "empty": None, "source": b.get("source", ""),
+             **dict(zip(("widths", "landscape"), _layout(b), strict=True))}
             for b in appendix]
     return {"title": doc.title, "lang": doc.lang, "toc": "目录" if zh else "Contents",
             "facts": [list(f) for f in doc.meta.get("facts", [])], "blocks": blocks,
