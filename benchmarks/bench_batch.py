@@ -148,12 +148,15 @@ def memory(tmp: Path, reports: int, jobs: int) -> None:
                                   "r = publish.start(lang='en')\n"
                                   "df = pd.DataFrame({'x': range(50), 'y': range(50)})\n"
                                   "fig, ax = plt.subplots()\nax.plot(df.x, df.y * n)\n"
-                                  "r.figure(fig, 'line')\nr.table(df.head(), 'head')")])
+                                  "r.figure(fig, 'line')\n"
+                                  "r.table(df.head(), 'head', frequency=False)")])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
                                  "language": "python"}
     nbformat.write(nb, source)
     runs = expand_plan([{"notebook": str(source), "each": {"n": list(range(reports))}}])
-    result = run_batch(runs, jobs=jobs, progress=True)
+    result = run_batch(runs, jobs=jobs, progress=False)
+    if result.counts().get("failed"):
+        raise SystemExit(f"small reports failed: {result.table['error'].dropna().iloc[0]}")
     mem = result.memory
     print(f"{reports} small reports, --jobs {jobs}: {result.seconds:.1f} s, {result.counts()}")
     for worker, rows in mem.groupby("worker", sort=False):

@@ -23,7 +23,9 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -87,13 +89,16 @@ def render_formats(notebook: str | Path, run_folder: str | Path, lang: str | Non
     doc = document(nb, check_lang(lang or notebook_lang(notebook)))
     # Typst releases the GIL while it typesets: the PDF is made beside the HTML and Word
     # files (about 0.15 s sooner a report), each format still written on its own
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=len(formats) or 1,
-                            thread_name_prefix="workbench-render") as pool:
-        errors = dict(zip(formats, pool.map(lambda fmt: _write(doc, fmt, folder), formats),
-                          strict=True))
+    errors = dict(zip(formats, _pool().map(lambda fmt: _write(doc, fmt, folder), formats),
+                      strict=True))
     return {fmt: error for fmt, error in errors.items() if error}
+
+
+@functools.lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    """One set of render threads per process: new threads for every report would each
+    take a fresh malloc arena, and a warm worker's memory would creep up by the report."""
+    return ThreadPoolExecutor(max_workers=len(FORMATS), thread_name_prefix="workbench-render")
 
 
 def _write(doc: Document, fmt: str, folder: Path) -> str:
