@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -80,11 +81,11 @@ def test_a_failing_run_does_not_stop_the_others(outputs_dir, toy):
     assert retry.counts() == {"failed": 1, "cached": 1}  # only the failed one ran again
 
 
-def _batch_process(plan, outputs_dir, *extra):
+def _batch_process(plan, outputs_dir, *extra, preexec_fn=None):
     env = {**os.environ, "WORKBENCH_OUTPUTS": str(outputs_dir)}
     return subprocess.Popen([sys.executable, "-m", "workbench.cli", "batch", str(plan),
                              "--no-progress", *extra], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True, preexec_fn=preexec_fn)
 
 
 def _worker_pids(outputs_dir, marker):
@@ -140,11 +141,18 @@ def test_ctrl_c_keeps_completed_runs_and_no_half_written_ones(outputs_dir, toy, 
     plan = tmp_path / "plan.yaml"
     plan.write_text(f"runs:\n  - notebook: {toy}\n    each: {{wait: [0.0, 30.0]}}\n",
                     encoding="utf-8")
-    proc = _batch_process(plan, outputs_dir, "-j", "2")
+    # started as from a terminal: SIGINT at its default, whatever this test process inherited
+    # (a SIGINT ignored by a parent stays ignored in its children, and Python then never
+    # raises KeyboardInterrupt)
+    proc = _batch_process(plan, outputs_dir, "-j", "2",
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     _wait_for(lambda: list(outputs_dir.glob("toy/wait=0.0-*/manifest.json")))
+    masks = {line.split(":")[0]: line.split()[1] for line in
+             Path(f"/proc/{proc.pid}/status").read_text().splitlines()
+             if line.startswith(("SigIgn", "SigCgt"))}
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, out + err
+    assert proc.returncode == 130, f"{masks}\n{out}{err}"
     folders = [p for p in (outputs_dir / "toy").iterdir()]
     assert [p.name.startswith("wait=0.0") for p in folders] == [True]
     manifest = json.loads((folders[0] / "manifest.json").read_text())
