@@ -46,15 +46,17 @@ figcaption{font-weight:bold;margin-bottom:.3em} .error{color:#b2182b}
 """
 
 
-_SHORT = 14  # a column whose cells are all this short never wraps
+_SHORT_EM = 13.0  # a column whose cells all print this narrow (in em) never wraps
 
 
 def _table(block: dict[str, Any]) -> str:
+    from ._pdf import _em  # printed width: a Chinese character 1 em, a Latin one about 0.6
+
     align = block.get("align") or ["l"] * len(block["headers"])
-    widths = [max([len(str(v)) for v in column] or [0]) for column in zip(*block["rows"],
-                                                                           strict=True)]
-    align = [f"{a} n" if w <= _SHORT else a for a, w in
-             zip(align, widths or [_SHORT + 1] * len(align), strict=True)]
+    widths = [max([_em(str(v)) for v in column] or [0]) for column in zip(*block["rows"],
+                                                                          strict=True)]
+    align = [f"{a} n" if w <= _SHORT_EM else a for a, w in
+             zip(align, widths or [_SHORT_EM + 1] * len(align), strict=True)]
     head = "".join(f"<th class='{a}'>{escape(h)}</th>" for h, a in
                    zip(block["headers"], align, strict=True))
     body = "".join("<tr>" + "".join(f"<td class='{a}'>{escape(str(v))}</td>" for v, a in
