@@ -248,7 +248,12 @@ def test_the_engine_uses_its_own_client_and_shutdown():
 
 
 def test_a_hanging_exit_handler_does_not_hold_the_batch(outputs_dir, tmp_path):
-    """A report whose exit handler sleeps a minute: the kernel still ends, the batch goes on."""
+    """A report whose exit handler sleeps a minute: the kernel still ends, the batch goes on.
+
+    This guards the bound (no report's exit can hold a worker for its handlers' whole
+    duration), not the 0.5 s watchdog itself: without the watchdog, settle_kernels kills
+    the kernel after its 5 s grace and the test still passes.
+    """
     source = _notebook(tmp_path / "atexit.ipynb",
                        "import atexit, time\nif action == 'hang':\n"
                        "    atexit.register(time.sleep, 60)\nprint(action)")

@@ -371,7 +371,8 @@ def test_long_table_prints_its_head_and_every_row_in_the_appendix(lang, tmp_path
 
 def test_pdf_columns_never_collapse_and_wide_tables_turn_landscape():
     """Short columns keep their longest cell; names wrap into lines, not single characters."""
-    from workbench.reporting._pdf import _em, _layout
+    from workbench.reporting._format import printed_em as _em
+    from workbench.reporting._pdf import _layout
 
     narrow = {"headers": ["代码", "名称", "数值"],
               "rows": [["H01", "适龄儿童免疫规划疫苗接种率（以乡镇/街道为单位）", "97.5"]] * 3}

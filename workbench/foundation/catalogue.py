@@ -358,7 +358,7 @@ def _stamp(path: Path) -> tuple[str, int, int]:
 
 
 # Reports format every table with the catalogue: reading and validating the CSV once per
-# file version (not once per table) saves a tenth of a second a table.  The caches hold
+# file version (not once per table) saves 0.04 s a table.  The caches hold
 # frames that callers never see: every call returns a copy.
 @lru_cache(maxsize=4)
 def _validated_catalogue(stamp: tuple[str, int, int]) -> pd.DataFrame:

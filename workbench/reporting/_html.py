@@ -18,6 +18,8 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from ._format import printed_em
+
 __all__ = ["render_html", "block_html", "table_text"]
 
 _TEXT_ROWS = 12  # rows a notebook shows as text; the report has them all
@@ -50,10 +52,8 @@ _SHORT_EM = 13.0  # a column whose cells all print this narrow (in em) never wra
 
 
 def _table(block: dict[str, Any]) -> str:
-    from ._pdf import _em  # printed width: a Chinese character 1 em, a Latin one about 0.6
-
     align = block.get("align") or ["l"] * len(block["headers"])
-    widths = [max([_em(str(v)) for v in column] or [0]) for column in zip(*block["rows"],
+    widths = [max([printed_em(str(v)) for v in column] or [0]) for column in zip(*block["rows"],
                                                                           strict=True)]
     align = [f"{a} n" if w <= _SHORT_EM else a for a, w in
              zip(align, widths or [_SHORT_EM + 1] * len(align), strict=True)]

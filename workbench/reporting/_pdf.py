@@ -23,6 +23,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from ._format import printed_em
+
 __all__ = ["render_pdf", "TEMPLATE"]
 
 TEMPLATE = r"""
@@ -130,11 +132,6 @@ _FIXED_EM = 12.0  # a column whose longest cell is at most this wide (in em) nev
 _TEXT_EM = (6.0, 20.0)  # the share of a long text column: its typical cell, within these bounds
 
 
-def _em(text: str) -> float:
-    """Printed width of a cell in em: CJK characters 1 em, others about 0.6 em."""
-    return sum(1.0 if ord(ch) > 0x2E80 else 0.6 for ch in text)
-
-
 _LINE_PT = 493.0  # A4 less the 18 mm margins
 _LANDSCAPE_PT = 740.0  # A4 on its side, same margins
 _INSET_EM = 1.4  # a cell's left and right inset (4 pt each) at the smallest cell size, in em
@@ -151,10 +148,10 @@ def _needs(block: dict[str, Any]) -> tuple[list[float], list[bool]]:
 
     needs, short = [], []
     for i, header in enumerate(block["headers"]):
-        cells = [_em(str(r[i])) for r in block["rows"]] or [0.0]
+        cells = [printed_em(str(r[i])) for r in block["rows"]] or [0.0]
         longest = max(cells)
         short.append(longest <= _FIXED_EM)
-        needs.append(max(longest, min(_em(str(header)), 6.0)) + _INSET_EM if short[-1] else
+        needs.append(max(longest, min(printed_em(str(header)), 6.0)) + _INSET_EM if short[-1] else
                      min(_TEXT_EM[1], max(_TEXT_EM[0], statistics.median(cells) * 1.1 + 1.0)))
     return needs, short
 
