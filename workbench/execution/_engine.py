@@ -346,16 +346,20 @@ def _register_engine() -> str:
     papermill's default manager rewrites the whole output notebook (images
     included) before and after every cell.  This one writes it when the run
     starts, every ``autosave_cell_every`` seconds during long cells, and when
-    the run ends, however it ends (a dead kernel included), so a failed run
-    still leaves its partial notebook.  The notebook written is the same.
+    the engine fails (a dead kernel included), so a failed run still leaves
+    its partial notebook; a run that ends normally is written by papermill's
+    ``execute_notebook`` itself, once.  The notebook written is the same.
     """
     from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
     class SparseSaveManager(NotebookExecutionManager):
         _closing = False
+        failed = False
         _saved_at = float("-inf")
 
         def save(self, **kwargs: Any) -> None:
+            if self._closing and not self.failed:
+                return  # papermill writes the finished notebook itself, right after us
             now = time.monotonic()
             if self._closing or now - self._saved_at >= max(self.autosave_cell_every, 1):
                 self._saved_at = now
@@ -377,6 +381,9 @@ def _register_engine() -> str:
             try:
                 cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output,
                                              **kwargs)
+            except BaseException:
+                nb_man.failed = True  # papermill writes nothing after this: we must
+                raise
             finally:
                 nb_man.cleanup_pbar()
                 nb_man.notebook_complete()

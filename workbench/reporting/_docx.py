@@ -60,6 +60,21 @@ def _styles(d: Any, lang: str) -> None:
     d.styles["Caption"].font.italic = False
 
 
+# style ids of python-docx's built-in template, looked up once: python-docx resolves a
+# style *name* by scanning every style of the document for the default (4 ms a paragraph)
+_STYLE_IDS: dict[str, str] = {}
+
+
+def _add(d: Any, text: str = "", style: str | None = None) -> Any:
+    """``d.add_paragraph(text, style)`` with the style set by its id."""
+    paragraph = d.add_paragraph(text)
+    if style is not None:
+        if style not in _STYLE_IDS:
+            _STYLE_IDS[style] = d.styles[style].style_id
+        paragraph._p.style = _STYLE_IDS[style]
+    return paragraph
+
+
 def _page(d: Any) -> None:
     from docx.shared import Cm
 
@@ -92,7 +107,7 @@ def _cover(d: Any, doc: Any) -> None:
 
     for _ in range(6):
         d.add_paragraph()
-    d.add_paragraph(doc.title, style="Title")
+    _add(d, doc.title, "Title")
     for label, value in doc.meta.get("facts", []):
         p = d.add_paragraph()
         p.add_run(f"{label}：" if doc.lang == "zh" else f"{label}: ").font.size = Pt(11)
@@ -105,7 +120,7 @@ def _toc(d: Any, doc: Any) -> None:
     from docx.enum.text import WD_BREAK
     from docx.oxml import parse_xml
 
-    d.add_paragraph("目录" if doc.lang == "zh" else "Contents", style="Heading 1")
+    _add(d, "目录" if doc.lang == "zh" else "Contents", "Heading 1")
     first = d.add_paragraph()
     for xml in (f'<w:r {_W}><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>',
                 f'<w:r {_W}><w:instrText xml:space="preserve"> TOC \\o "1-2" \\h \\z \\u '
@@ -124,7 +139,7 @@ def _toc(d: Any, doc: Any) -> None:
 def _caption(d: Any, block: dict[str, Any], lang: str) -> None:
     word = ("表" if block["kind"] == "table" else "图") if lang == "zh" else \
         ("Table" if block["kind"] == "table" else "Figure")
-    p = d.add_paragraph(style="Caption")
+    p = _add(d, style="Caption")
     p.paragraph_format.keep_with_next = True
     if block.get("appendix"):  # the full version of a table already numbered in the text
         p.add_run(f"{block.get('label', '')} {block.get('caption', '')}")
@@ -189,9 +204,9 @@ def _blocks(d: Any, doc: Any) -> None:
     for block in body:
         kind = block["kind"]
         if kind == "heading":
-            d.add_heading(block["text"], level=min(max(block["level"] - 1, 1), 3))
+            _add(d, block["text"], f"Heading {min(max(block['level'] - 1, 1), 3)}")
         elif kind == "paragraph":
-            d.add_paragraph(block["text"], style="List Bullet" if block["level"] else None)
+            _add(d, block["text"], "List Bullet" if block["level"] else None)
         elif kind == "summary":
             for sentence in block["sentences"]:
                 d.add_paragraph(sentence)
