@@ -262,3 +262,90 @@ def test_a_hanging_exit_handler_does_not_hold_the_batch(outputs_dir, tmp_path):
     result = run_batch(runs, jobs=1, progress=False)
     assert list(result.table["outcome"]) == ["completed", "completed"]
     assert time.monotonic() - started < 45, "the batch waited for the exit handler"
+
+
+def test_the_zygote_head_start_leaves_no_trace():
+    """The zygote runs the table and chart code once before forking; nothing of it remains.
+
+    rcParams, open figures, warning filters and the thread count are the same before and
+    after, so every kernel starts as a fresh one would (the isolation test above checks
+    the kernels themselves).
+    """
+    script = """
+import json, os, warnings
+from workbench.execution import _zygote
+_zygote._preload()
+import matplotlib, matplotlib.pyplot as plt
+def state():
+    return {"rc": {k: repr(v) for k, v in matplotlib.rcParams.items()},
+            "figures": plt.get_fignums(), "filters": repr(warnings.filters),
+            "threads": len(os.listdir("/proc/self/task"))}
+before = state()
+_zygote._exercise()
+after = state()
+print(json.dumps({"same": before == after,
+                  "changed": sorted(k for k in before["rc"] if before["rc"][k] != after["rc"][k])}))
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"same": True, "changed": []}
+
+
+def test_workers_skip_the_iri_grammar_and_still_validate_notebooks():
+    """Workers keep jsonschema from compiling rfc3987_syntax's grammar (1.5-2 s a start).
+
+    Safe because nbformat's schemas use no ``format`` checker; a notebook that breaks the
+    schema is still refused.
+    """
+    from pathlib import Path
+
+    def format_keywords(node):  # "format": "<checker>" (a property named format is fine)
+        if isinstance(node, dict):
+            return [v for k, v in node.items() if k == "format" and isinstance(v, str)] + \
+                [f for v in node.values() for f in format_keywords(v)]
+        return [f for v in node for f in format_keywords(v)] if isinstance(node, list) else []
+
+    schemas = sorted((Path(nbformat.__file__).parent / "v4").glob("*.json"))
+    assert schemas and not [f for p in schemas for f in format_keywords(json.loads(p.read_text()))]
+    script = """
+import json, sys
+from workbench.execution._batch_worker import _skip_unused_grammar
+_skip_unused_grammar()
+import nbformat
+nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1")])
+nbformat.validate(nb)
+nb.cells[0]["execution_count"] = "not a number"
+try:
+    nbformat.validate(nb)
+    refused = False
+except nbformat.ValidationError:
+    refused = True
+print(json.dumps({"refused": refused, "grammar": sys.modules.get("rfc3987_syntax") is not None}))
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
+    assert json.loads(proc.stdout.strip().splitlines()[-1]) == {"refused": True,
+                                                                 "grammar": False}
+
+
+def test_a_warm_kernel_keeps_no_history_database(outputs_dir, tmp_path):
+    """Report kernels write no IPython history (a shared SQLite file every kernel locked)."""
+    source = _notebook(tmp_path / "history.ipynb",
+                       "print(get_ipython().history_manager.enabled)")
+    runs = expand_plan([{"notebook": str(source), "each": {"action": ["probe"]}}])
+    result = run_batch(runs, jobs=1, progress=False)
+    assert list(result.table["outcome"]) == ["completed"]
+    nb = nbformat.read(runs[0].folder / "history.ipynb", as_version=4)
+    assert nb.cells[-1].outputs[0]["text"].strip() == "False"
+
+
+def test_package_versions_are_read_again_after_an_install(tmp_path, monkeypatch):
+    """Versions are cached per state of the import path: an install changes a folder on it."""
+    from workbench.execution import runner
+
+    monkeypatch.setattr(sys, "path", [str(tmp_path)])
+    before = runner._import_path_stamp()
+    time.sleep(0.01)
+    (tmp_path / "newpkg-1.0.dist-info").mkdir()
+    assert runner._import_path_stamp() != before
+    assert runner.package_versions()["python"] == sys.version.split()[0]

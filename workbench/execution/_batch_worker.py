@@ -29,7 +29,20 @@ MAX_REPORTS = int(os.environ.get("WORKBENCH_WORKER_MAX_REPORTS", "200"))
 MAX_MB = float(os.environ.get("WORKBENCH_WORKER_MAX_MB", "1500"))
 
 
+def _skip_unused_grammar() -> None:
+    """Keep jsonschema from importing ``rfc3987_syntax`` in this process.
+
+    jsonschema imports that optional package for its "iri" format checker, and
+    the import compiles a Lark grammar: 1.5-2 s of CPU for every worker and engine
+    started.  The notebook schemas nbformat validates against use no format
+    checker at all, so validation is unchanged; only this process is affected.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # None: "import" raises ImportError
+
+
 def _warm_up() -> dict[str, Any]:
+    _skip_unused_grammar()
     from . import _engine
     from .runner import _register_safe_translator
 
