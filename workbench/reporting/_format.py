@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -95,6 +96,7 @@ def unit_decimals(catalogue: Any | None) -> pd.Series:
     return _catalogue_lookup(catalogue)[0]
 
 
+@lru_cache(maxsize=4096)  # the same cells ("—", district names) recur in every table
 def printed_em(text: str) -> float:
     """Printed width of a cell in em: CJK characters 1 em, others about 0.6 em.
 
