@@ -132,6 +132,27 @@ _CHECKS = {"id_number": valid_id_number, "phone": valid_mobile,
            "email": lambda v: v.str.match(_EMAIL_PATTERN), "name": looks_like_name}
 
 
+_NAME_START = frozenset(_SURNAMES + "".join(c[0] for c in _COMPOUND))
+# what a value needs before its pattern can match (ID and mobile numbers: 11 digits or
+# more, counted as any regex engine's \d could; e-mail: an @; a name: a surname
+# character), so most values skip the regex
+_MAY_MATCH = {"id_number": lambda v: sum(ch.isdigit() for ch in v) >= 11,
+              "phone": lambda v: sum(ch.isdigit() for ch in v) >= 11,
+              "email": lambda v: "@" in v,
+              "name": lambda v: not _NAME_START.isdisjoint(v)}
+
+
+def _matches(distinct: list[str], kind: str) -> dict[str, bool]:
+    """Which distinct values match ``kind``: the pandas check, on the values that may match."""
+    candidates = [v for v in distinct if _MAY_MATCH[kind](v)]
+    found = dict.fromkeys(distinct, False)
+    if candidates:
+        # pandas strings: the regex engine the patterns were written for
+        hits = _CHECKS[kind](pd.Series(candidates, dtype="str")).to_numpy(dtype=bool).tolist()
+        found.update(zip(candidates, hits, strict=True))
+    return found
+
+
 def _content_kinds(columns: list[pd.Series]) -> list[tuple[str | None, int]]:
     """For each column, the identifier kind it holds (judged cell by cell) and its cells.
 
@@ -146,10 +167,7 @@ def _content_kinds(columns: list[pd.Series]) -> list[tuple[str | None, int]]:
     distinct = list(dict.fromkeys(v for counted in counts for v in counted))
     if not distinct:
         return [(None, 0)] * len(columns)
-    # the pattern checks run on pandas strings (the regex engine they were written for)
-    value = pd.Series(distinct, dtype="str")
-    found = {kind: dict(zip(distinct, check(value).to_numpy(dtype=bool).tolist(), strict=True))
-             for kind, check in _CHECKS.items()}
+    found = {kind: _matches(distinct, kind) for kind in _CHECKS}
     out: list[tuple[str | None, int]] = []
     for counted in counts:
         hits = {k: sum(n for v, n in counted.items() if found[k][v]) for k in _CHECKS}

@@ -56,36 +56,38 @@ _WORDS = {"zh": ("是", "否"), "en": ("Yes", "No")}
 _MISSING_NOTE = {"zh": "“—”表示无数据或不适用", "en": "— no data or not applicable"}
 
 
-# catalogue object -> (its table, decimals by code, {code: decimals}, {lang: {code: unit}});
-# a report publishes dozens of tables against the same catalogue
-_BY_CATALOGUE: dict[int, tuple] = {}
+# what the formatting reads from a catalogue -> (decimals by code, {code: decimals},
+# {lang: {code: unit}}): a report publishes dozens of tables against the same catalogue
+# (a fresh copy each time: load_catalogue copies), so the key is the content read
+_BY_CATALOGUE: dict[str, tuple] = {}
+_READ = ("unit", "decimals", "unit_zh", "unit_en")
 
 
 def _catalogue_lookup(catalogue: Any) -> tuple:
     table = catalogue.table
-    key = id(catalogue)
+    key = "\x1e".join([f"{c}:{table[c].dtype}:" + "\x1f".join(map(str, table[c].tolist()))
+                       for c in _READ if c in table.columns] +
+                      ["\x1f".join(map(str, table.index.tolist()))])
     cached = _BY_CATALOGUE.get(key)
-    if cached is not None and cached[0] is catalogue and cached[1] is table and \
-            cached[2] == (table.shape, tuple(table.columns)):
-        return cached[3:]
+    if cached is not None:
+        return cached
     by_unit = table["unit"].map(_UNIT_DECIMALS).fillna(_DEFAULT_DECIMALS)
     if "decimals" in table.columns:
         by_unit = table["decimals"].fillna(by_unit)
     decimals = by_unit.astype("int64")
     units = {lang: dict(zip(table.index, table["unit_" + lang].tolist(), strict=True))
              for lang in ("zh", "en") if "unit_" + lang in table.columns}
-    entry = (decimals, dict(zip(decimals.index, decimals.tolist(), strict=True)), units)
     if len(_BY_CATALOGUE) > 8:
         _BY_CATALOGUE.clear()
-    _BY_CATALOGUE[key] = (catalogue, table, (table.shape, tuple(table.columns)), *entry)
+    entry = _BY_CATALOGUE[key] = (decimals, dict(zip(decimals.index, decimals.tolist(),
+                                                     strict=True)), units)
     return entry
 
 
 def unit_decimals(catalogue: Any | None) -> pd.Series:
     """Decimals to show for each indicator code, by its unit (or the catalogue's ``decimals``).
 
-    Worked out once per catalogue object (kept while its table is the same object with
-    the same columns); treat the result as read-only.
+    Worked out once per catalogue content; treat the result as read-only.
 
     >>> from workbench.catalogue import load_catalogue
     >>> unit_decimals(load_catalogue())[["H01", "E01"]].tolist()
