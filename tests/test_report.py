@@ -130,3 +130,34 @@ def test_register_table_has_no_row_label_column():
     formatted = format_table(table, "zh", load_catalogue())
     assert "index" not in formatted["headers"]
     assert formatted["rows"][0][formatted["headers"].index("自")] == "2025"
+
+
+def test_column_facts_follow_the_pandas_rules():
+    """The list-based column facts give the answers of the pandas rules they replace."""
+    import numpy as np
+
+    from workbench.reporting._columns import column_facts, is_bool_pandas, missing_pandas
+    from workbench.reporting._flags import numbers_with_marks
+
+    columns = [
+        pd.Series([1.5, np.nan, np.inf, -np.inf, 0.0]),
+        pd.Series([1, None, 3, 4, 5], dtype="Int64"),
+        pd.Series(["a", None, "nan", "", "<NA>"]),
+        pd.Series(["a", None, "None", "inf"], dtype="string"),
+        pd.Series([True, None, False, np.nan], dtype=object),
+        pd.Series([True, False]),
+        pd.Series(["x", 12, 2.5, None, "x"], dtype=object),  # numbers among marks
+        pd.Series(["x", "12"], dtype=object),                # text, not numbers
+        pd.Series([b"x", 1.0, float("nan"), "None"], dtype=object),
+        pd.Series(pd.to_datetime(["2024-01-01", None])),
+        pd.Series(pd.Categorical(["a", None, "nan"])),
+    ]
+    for values in columns:
+        facts = column_facts(values)
+        marked = numbers_with_marks(values)
+        expected = missing_pandas(values if marked is None else marked).tolist()
+        assert facts.missing.tolist() == expected, values.tolist()
+        assert facts.boolean == bool(is_bool_pandas(values if marked is None else marked))
+        assert facts.marked == (marked is not None)
+        if marked is not None:
+            np.testing.assert_array_equal(facts.numbers, marked.to_numpy())

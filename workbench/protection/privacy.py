@@ -32,6 +32,7 @@ import json
 import os
 import re
 import secrets
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -108,16 +109,48 @@ def looks_like_name(values: pd.Series | list | np.ndarray) -> pd.Series:
     return s.str.match(_NAME_PATTERN) & ~s.str[-1:].isin(list(_NOT_NAME_END))
 
 
-def _checked_values(values: pd.Series) -> pd.Series:
-    """The cells of a column that could hold an identifier, as text."""
-    sample = values.dropna()
-    if sample.empty or pd.api.types.is_float_dtype(sample) or \
-            pd.api.types.is_bool_dtype(sample):
-        return pd.Series([], dtype=object)
-    if pd.api.types.is_integer_dtype(sample):
+def _checked_values(values: pd.Series) -> list[str]:
+    """The cells of a column that could hold an identifier, as text (``astype(str)``).
+
+    Lists, not Series: a published table has dozens of short columns and pandas costs
+    ~50 us per call whatever the length.
+    """
+    dtype = values.dtype
+    if pd.api.types.is_float_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
+        return []
+    if pd.api.types.is_integer_dtype(dtype):
         # as whole numbers only ID and mobile numbers (11 digits or more) can identify
-        sample = sample[sample.abs() >= 10**10]
-    return sample.astype(str).astype(object)
+        return [str(v) for v in values.dropna().tolist() if abs(v) >= 10**10]
+    if isinstance(dtype, pd.StringDtype) or pd.api.types.is_object_dtype(dtype):
+        cells = values.to_numpy(dtype=object)
+        return [v.decode() if isinstance(v, bytes) else str(v)  # as astype(str) writes them
+                for v, na in zip(cells.tolist(), pd.isna(cells).tolist(), strict=True) if not na]
+    return values.dropna().astype(str).tolist()  # dates, categories: as pandas writes them
+
+
+_CHECKS = {"id_number": valid_id_number, "phone": valid_mobile,
+           "email": lambda v: v.str.match(_EMAIL_PATTERN), "name": looks_like_name}
+
+
+_NAME_START = frozenset(_SURNAMES + "".join(c[0] for c in _COMPOUND))
+# what a value needs before its pattern can match (ID and mobile numbers: 11 digits or
+# more, counted as any regex engine's \d could; e-mail: an @; a name: a surname
+# character), so most values skip the regex
+_MAY_MATCH = {"id_number": lambda v: sum(ch.isdigit() for ch in v) >= 11,
+              "phone": lambda v: sum(ch.isdigit() for ch in v) >= 11,
+              "email": lambda v: "@" in v,
+              "name": lambda v: not _NAME_START.isdisjoint(v)}
+
+
+def _matches(distinct: list[str], kind: str) -> dict[str, bool]:
+    """Which distinct values match ``kind``: the pandas check, on the values that may match."""
+    candidates = [v for v in distinct if _MAY_MATCH[kind](v)]
+    found = dict.fromkeys(distinct, False)
+    if candidates:
+        # pandas strings: the regex engine the patterns were written for
+        hits = _CHECKS[kind](pd.Series(candidates, dtype="str")).to_numpy(dtype=bool).tolist()
+        found.update(zip(candidates, hits, strict=True))
+    return found
 
 
 def _content_kinds(columns: list[pd.Series]) -> list[tuple[str | None, int]]:
@@ -127,36 +160,23 @@ def _content_kinds(columns: list[pd.Series]) -> list[tuple[str | None, int]]:
     single one makes the column an identifier (7 ID numbers among 10 values is
     still 7 children identified); names need most values to look like names
     and to be mostly distinct, however short the column.  Each distinct value
-    of each column is matched once, all columns together (a table has dozens
-    of short columns: one pass instead of one per column).
+    is matched once, all columns together (a table has dozens of short columns:
+    one pass instead of one per column).
     """
-    texts = [_checked_values(c) for c in columns]
-    sizes = np.array([len(t) for t in texts])
-    if not sizes.sum():
+    counts = [Counter(_checked_values(c)) for c in columns]
+    distinct = list(dict.fromkeys(v for counted in counts for v in counted))
+    if not distinct:
         return [(None, 0)] * len(columns)
-    cells = pd.DataFrame({"col": np.repeat(np.arange(len(texts)), sizes),
-                          "value": pd.concat(texts, ignore_index=True)})
-    counted = cells.value_counts(sort=False).reset_index(name="n")
-    value = counted["value"]
-    checks = pd.DataFrame({
-        "id_number": valid_id_number(value).to_numpy(),
-        "phone": valid_mobile(value).to_numpy(),
-        "email": value.str.match(_EMAIL_PATTERN).to_numpy(dtype=bool),
-        "name": looks_like_name(value).to_numpy()})
-    n = counted["n"].to_numpy()
-    hit_cells = checks.mul(n, axis=0).groupby(counted["col"].to_numpy()).sum()
-    distinct_names = checks["name"].groupby(counted["col"].to_numpy()).sum()
+    found = {kind: _matches(distinct, kind) for kind in _CHECKS}
     out: list[tuple[str | None, int]] = []
-    for i, size in enumerate(sizes):
-        if i not in hit_cells.index:
-            out.append((None, 0))
-            continue
-        hits = hit_cells.loc[i]
+    for counted in counts:
+        hits = {k: sum(n for v, n in counted.items() if found[k][v]) for k in _CHECKS}
         kind = next((k for k in ("id_number", "phone", "email") if hits[k] > 0), None)
-        if kind is None and hits["name"] >= _NAME_SHARE * size and \
-                distinct_names[i] >= 0.5 * hits["name"]:
+        size = sum(counted.values())
+        if kind is None and size and hits["name"] >= _NAME_SHARE * size and \
+                sum(found["name"][v] for v in counted) >= 0.5 * hits["name"]:
             kind = "name"  # mostly distinct 2-4 character strings starting with a surname
-        out.append((kind, int(hits[kind]) if kind else 0))
+        out.append((kind, hits[kind] if kind else 0))
     return out
 
 
@@ -173,10 +193,10 @@ def identifier_cells(df: pd.DataFrame) -> pd.DataFrame:
     CSV leaves it out), and so are the column names (a pivot puts names there).
     """
     frame = df.reset_index() if not isinstance(df.index, pd.RangeIndex) else df
-    labels = pd.Series([str(c) for c in frame.columns], dtype=object)  # a pivot puts them there
-    frame = frame.set_axis(labels.tolist(), axis=1)
-    columns = [frame.iloc[:, i] for i in range(frame.shape[1])] + [labels]
-    names = [*frame.columns, "(column names)"]
+    labels = [str(c) for c in frame.columns]  # a pivot puts them there
+    columns = [frame.iloc[:, i] for i in range(frame.shape[1])] + [pd.Series(labels,
+                                                                              dtype=object)]
+    names = [*labels, "(column names)"]
     rows = [{"column": name, "kind": kind, "cells": cells}
             for name, (kind, cells) in zip(names, _content_kinds(columns), strict=True) if kind]
     return pd.DataFrame(rows, columns=["column", "kind", "cells"])

@@ -58,18 +58,19 @@ def _find(columns: pd.Index, key: str, lang: str) -> object | None:
     return None
 
 
-def cell_flags(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """The table without its flag columns, and a boolean mask per kind of mark.
+def cell_flags(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[str, dict]]:
+    """The table without its flag columns, and the marked cells per kind and column.
 
-    Masks have the table's index and columns (False where nothing is marked).  A flag
-    column is only turned into marks when the table has a value column to put them on.
+    ``masks[kind][column]`` is a boolean array by row position; a column not in
+    ``masks[kind]`` has no mark of that kind.  A flag column is only turned into marks
+    when the table has a value column to put them on.
     """
-    masks: dict[str, pd.DataFrame] = {}
+    masks: dict[str, dict] = {}
     for kind, given in (df.attrs.get("flags") or {}).items():
         if kind not in FLAG_MARKS:
             continue
-        given = given.rename(columns=lambda c: c if c in df.columns else
-                             _find(df.columns, str(c), lang))
+        given = given.set_axis([c if c in df.columns else _find(df.columns, str(c), lang)
+                                for c in given.columns], axis=1)
         masks[kind] = _aligned(given, df)
     value = _find(df.columns, _VALUE, lang)
     drop = []
@@ -78,19 +79,29 @@ def cell_flags(df: pd.DataFrame, lang: str) -> tuple[pd.DataFrame, dict[str, pd.
         if value is None or col is None or df.columns.duplicated(keep=False)[
                 list(df.columns).index(col)] or not pd.api.types.is_bool_dtype(df[col]):
             continue
-        mask = pd.DataFrame(False, index=df.index, columns=df.columns)
-        mask[value] = df[col].to_numpy()
-        masks[kind] = masks[kind] | mask if kind in masks else mask
+        flags = df[col].to_numpy()
+        kind_masks = masks.setdefault(kind, {})
+        kind_masks[value] = kind_masks[value] | flags if value in kind_masks else flags
         drop.append(col)
-    return df.drop(columns=drop), {k: m.drop(columns=drop) for k, m in masks.items()}
+    return (df.drop(columns=drop) if drop else df), \
+        {k: {c: m for c, m in columns.items() if c not in drop} for k, columns in masks.items()}
 
 
-def _aligned(mask: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+def _aligned(mask: pd.DataFrame, df: pd.DataFrame) -> dict:
     # by label only: pandas hands attrs on to frames derived from the table (sorted,
     # filtered), where a mask taken by position would mark the wrong cells
-    known = mask.loc[:, [c for c in mask.columns if c in df.columns]]
-    known = known.astype("boolean").fillna(False).astype(bool)  # NaN is not a flag
-    return known.reindex(index=df.index, columns=df.columns, fill_value=False)
+    known = [i for i, c in enumerate(mask.columns) if c in df.columns]
+    names = [mask.columns[i] for i in known]
+    if mask.index.equals(df.index) and df.index.is_unique and len(set(names)) == len(names) \
+            and all(mask.dtypes.iloc[i] == np.dtype(bool) for i in known):
+        # the usual case, as the table's builder set it: arrays, not a reindexed frame
+        values = mask.to_numpy()
+        return {c: values[:, i].astype(bool) for i, c in zip(known, names, strict=True)}
+    known_frame = mask.iloc[:, known]
+    known_frame = known_frame.astype("boolean").fillna(False).astype(bool)  # NaN is not a flag
+    aligned = known_frame.reindex(index=df.index, columns=df.columns, fill_value=False)
+    return {c: aligned.iloc[:, i].to_numpy(bool) for i, c in enumerate(df.columns)
+            if c in known_frame.columns}
 
 
 def numbers_with_marks(values: pd.Series) -> pd.Series | None:

@@ -28,13 +28,15 @@ Examples
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ..foundation.i18n import check_lang, label
-from ._flags import MARK, append_marks, cell_flags, flag_notes, numbers_with_marks
+from ._columns import ColumnFacts, as_text, column_facts
+from ._flags import FLAG_MARKS, MARK, cell_flags, flag_notes
 
 __all__ = ["format_table", "MISSING", "unit_decimals", "is_p_column", "display_rule",
            "code_column"]
@@ -54,8 +56,38 @@ _WORDS = {"zh": ("是", "否"), "en": ("Yes", "No")}
 _MISSING_NOTE = {"zh": "“—”表示无数据或不适用", "en": "— no data or not applicable"}
 
 
+# what the formatting reads from a catalogue -> (decimals by code, {code: decimals},
+# {lang: {code: unit}}): a report publishes dozens of tables against the same catalogue
+# (a fresh copy each time: load_catalogue copies), so the key is the content read
+_BY_CATALOGUE: dict[str, tuple] = {}
+_READ = ("unit", "decimals", "unit_zh", "unit_en")
+
+
+def _catalogue_lookup(catalogue: Any) -> tuple:
+    table = catalogue.table
+    key = "\x1e".join([f"{c}:{table[c].dtype}:" + "\x1f".join(map(str, table[c].tolist()))
+                       for c in _READ if c in table.columns] +
+                      ["\x1f".join(map(str, table.index.tolist()))])
+    cached = _BY_CATALOGUE.get(key)
+    if cached is not None:
+        return cached
+    by_unit = table["unit"].map(_UNIT_DECIMALS).fillna(_DEFAULT_DECIMALS)
+    if "decimals" in table.columns:
+        by_unit = table["decimals"].fillna(by_unit)
+    decimals = by_unit.astype("int64")
+    units = {lang: dict(zip(table.index, table["unit_" + lang].tolist(), strict=True))
+             for lang in ("zh", "en") if "unit_" + lang in table.columns}
+    if len(_BY_CATALOGUE) > 8:
+        _BY_CATALOGUE.clear()
+    entry = _BY_CATALOGUE[key] = (decimals, dict(zip(decimals.index, decimals.tolist(),
+                                                     strict=True)), units)
+    return entry
+
+
 def unit_decimals(catalogue: Any | None) -> pd.Series:
     """Decimals to show for each indicator code, by its unit (or the catalogue's ``decimals``).
+
+    Worked out once per catalogue content; treat the result as read-only.
 
     >>> from workbench.catalogue import load_catalogue
     >>> unit_decimals(load_catalogue())[["H01", "E01"]].tolist()
@@ -63,13 +95,10 @@ def unit_decimals(catalogue: Any | None) -> pd.Series:
     """
     if catalogue is None:
         return pd.Series(dtype="int64")
-    table = catalogue.table
-    by_unit = table["unit"].map(_UNIT_DECIMALS).fillna(_DEFAULT_DECIMALS)
-    if "decimals" in table.columns:
-        by_unit = table["decimals"].fillna(by_unit)
-    return by_unit.astype("int64")
+    return _catalogue_lookup(catalogue)[0]
 
 
+@lru_cache(maxsize=4096)  # the same cells ("—", district names) recur in every table
 def printed_em(text: str) -> float:
     """Printed width of a cell in em: CJK characters 1 em, others about 0.6 em.
 
@@ -84,40 +113,29 @@ def is_p_column(name: object) -> bool:
     return bool(_P_NAME.match(str(name).strip()))
 
 
-_MISSING_TEXT = ("nan", "NaN", "<NA>", "None", "inf", "-inf")
-
-
-def _missing(values: pd.Series) -> pd.Series:
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-        numbers = values.to_numpy(dtype="float64", na_value=np.nan)
-        return pd.Series(~np.isfinite(numbers), index=values.index)
-    # an empty text cell stays blank: nothing to say is not missing data
-    text = values if pd.api.types.is_string_dtype(values) and values.dtype != object \
-        else values.astype(str)
-    return values.isna() | text.isin(_MISSING_TEXT).fillna(False).astype(bool)
-
-
-def _is_bool(values: pd.Series) -> bool:
-    if pd.api.types.is_bool_dtype(values):
-        return True
-    present = values.dropna()
-    return not pd.api.types.is_numeric_dtype(values) and len(present) > 0 and \
-        present.map(lambda v: isinstance(v, bool | np.bool_)).all()
-
-
-def _fixed(values: pd.Series, decimals: pd.Series | int, thousands: bool = True) -> pd.Series:
-    sep = "," if thousands else ""
-    numbers = values.to_numpy(dtype="float64")
-    places = np.broadcast_to(np.asarray(decimals, dtype="int64"), numbers.shape)
-    # string formatting is per cell whichever way it is written; a comprehension
-    # avoids pandas' per-call overhead on the small tables a report shows
-    return pd.Series([f"{v:{sep}.{d}f}" for v, d in zip(numbers.tolist(), places.tolist(),
-                                                          strict=True)],
-                     index=values.index, dtype=object)
-
-
-def _p_values(values: pd.Series) -> pd.Series:
-    return values.map(lambda v: "< 0.001" if v < 0.001 else f"{v:.3f}")
+def _rule(name: object, facts: ColumnFacts, row_decimals: np.ndarray | None,
+          decimals: int | None, percent: bool) -> tuple[str, int | np.ndarray | None, bool]:
+    """:func:`display_rule` on a column's facts; per-row decimals as an array."""
+    if facts.boolean:
+        return "bool", None, False
+    if not (facts.numeric or facts.marked):
+        return "text", None, False
+    if is_p_column(name):
+        return "p", 3, False
+    if decimals is not None or percent:
+        return "fixed", 1 if decimals is None else decimals, True
+    numbers = facts.numbers[~facts.missing]
+    whole = bool(len(numbers)) and bool(np.allclose(numbers, np.round(numbers)))
+    year = bool(_YEAR_NAME.search(str(name)))
+    if whole and (year or _WHOLE_NAME.search(str(name)) or facts.integer):
+        return "fixed", 0, not year
+    # an indicator's value keeps its unit's decimals even when it happens to be whole (95.0)
+    if row_decimals is not None and not _STAT_NAME.search(str(name)):
+        return "fixed", np.where(np.isnan(row_decimals), _DEFAULT_DECIMALS,
+                                 row_decimals).astype("int64"), True
+    if whole:
+        return "fixed", 0, True
+    return "fixed", _DEFAULT_DECIMALS, True
 
 
 def display_rule(name: object, values: pd.Series, row_decimals: pd.Series | None = None,
@@ -132,70 +150,78 @@ def display_rule(name: object, values: pd.Series, row_decimals: pd.Series | None
     >>> display_rule("year", pd.Series([2020.0, 2021.0]))
     ('fixed', 0, False)
     """
-    if _is_bool(values):
-        return "bool", None, False
-    if not pd.api.types.is_numeric_dtype(values):
-        return "text", None, False
-    if is_p_column(name):
-        return "p", 3, False
-    if decimals is not None or percent:
-        return "fixed", 1 if decimals is None else decimals, True
-    numbers = values[~_missing(values)].astype("float64")
-    whole = bool(len(numbers)) and bool(np.allclose(numbers, np.round(numbers)))
-    year = bool(_YEAR_NAME.search(str(name)))
-    if whole and (year or _WHOLE_NAME.search(str(name)) or
-                  pd.api.types.is_integer_dtype(values)):
-        return "fixed", 0, not year
-    # an indicator's value keeps its unit's decimals even when it happens to be whole (95.0)
-    if row_decimals is not None and not _STAT_NAME.search(str(name)):
-        return "fixed", row_decimals.fillna(_DEFAULT_DECIMALS).astype("int64"), True
-    if whole:
-        return "fixed", 0, True
-    return "fixed", _DEFAULT_DECIMALS, True
+    by_row = None if row_decimals is None else row_decimals.to_numpy(dtype="float64")
+    kind, places, thousands = _rule(name, column_facts(values), by_row, decimals, percent)
+    if isinstance(places, np.ndarray):
+        places = pd.Series(places, index=row_decimals.index)
+    return kind, places, thousands
 
 
-def _format_column(name: str, values: pd.Series, lang: str, row_decimals: pd.Series | None,
-                   decimals: int | None, percent: bool) -> pd.Series:
-    """One column as display strings; missing cells are left as NaN for the caller."""
-    miss = _missing(values)
-    present = values[~miss]
-    kind, places, thousands = display_rule(name, values, row_decimals, decimals, percent)
+def _format_column(name: object, facts: ColumnFacts, lang: str,
+                   row_decimals: np.ndarray | None, decimals: int | None,
+                   percent: bool) -> list:
+    """One column as display strings; missing cells are None for the caller."""
+    kind, places, thousands = _rule(name, facts, row_decimals, decimals, percent)
+    present = (~facts.missing).tolist()
     if kind == "bool":
         yes, no = _WORDS[lang]
-        return present.map(lambda v: yes if bool(v) else no)
+        return [(yes if bool(v) else no) if p else None
+                for v, p in zip(facts.cells, present, strict=True)]
+    if kind == "text" and facts.na is None:  # dates, categories: as pandas writes them
+        series = facts.series[~facts.missing]
+        text = series.astype(str).str.replace("<=", "≤").str.replace(">=", "≥").tolist()
+        it = iter(text)
+        return [next(it) if p else None for p in present]
     if kind == "text":
-        return present.astype(str).str.replace("<=", "≤").str.replace(">=", "≥")
-    numbers = present.astype("float64") * (100 if percent else 1)
+        return [as_text(v).replace("<=", "≤").replace(">=", "≥") if p else None
+                for v, p in zip(facts.cells, present, strict=True)]
+    numbers = (facts.numbers * (100 if percent else 1)).tolist()
     if kind == "p":
-        return _p_values(numbers)
-    if isinstance(places, pd.Series):
-        places = places.reindex(numbers.index)
-    return _fixed(numbers, places, thousands)
+        return [("< 0.001" if v < 0.001 else f"{v:.3f}") if p else None
+                for v, p in zip(numbers, present, strict=True)]
+    sep = "," if thousands else ""
+    by_row = np.broadcast_to(np.asarray(places, dtype="int64"), len(numbers)).tolist()
+    return [f"{v:{sep}.{d}f}" if p else None
+            for v, d, p in zip(numbers, by_row, present, strict=True)]
 
 
-def code_column(df: pd.DataFrame, decimals_by_code: pd.Series) -> str | None:
-    """The column holding indicator codes, if the rows are indicators."""
-    if decimals_by_code.empty:
+def _code_position(facts: list[ColumnFacts], codes: dict) -> int | None:
+    """Position of the column of indicator codes among the first three, if any."""
+    if not codes:
         return None
-    for col in df.columns[:3]:
-        values = df[col].dropna()
-        if len(values) and not pd.api.types.is_numeric_dtype(values) and \
-                values.isin(decimals_by_code.index).all():
-            return col
+    for i, column in enumerate(facts[:3]):
+        if column.numeric or column.boolean:
+            continue  # numbers and yes/no are not codes
+        if column.na is None:  # dates, categories
+            values = column.series.dropna()
+            if len(values) and not pd.api.types.is_numeric_dtype(values) and \
+                    values.isin(list(codes)).all():
+                return i
+            continue
+        present = [v for v, n in zip(column.cells, column.na.tolist(), strict=True) if not n]
+        if present and all(v in codes for v in present):
+            return i
     return None
 
 
-def _with_unit_column(df: pd.DataFrame, code_col: str, catalogue: Any, lang: str) -> pd.DataFrame:
-    names = {str(c).lower() for c in df.columns}
-    if names & {"unit", "单位"}:
-        return df
-    unit = catalogue.table["unit_" + lang].reindex(df[code_col]).to_numpy()
-    after = list(df.columns).index(code_col) + 1
-    named = after < len(df.columns) and str(df.columns[after]).lower() in {"name", "名称"}
+def code_column(df: pd.DataFrame, decimals_by_code: pd.Series) -> object | None:
+    """The column holding indicator codes, if the rows are indicators."""
+    codes = dict.fromkeys(decimals_by_code.index)
+    position = _code_position([column_facts(df.iloc[:, i]) for i in range(min(3, df.shape[1]))],
+                              codes)
+    return None if position is None else df.columns[position]
+
+
+def _with_unit_column(names: list, facts: list[ColumnFacts], at: int, units: dict,
+                      lang: str) -> tuple[list, list[ColumnFacts]]:
+    if {str(c).lower() for c in names} & {"unit", "单位"}:
+        return names, facts
+    unit = np.array([units.get(code, np.nan) for code in facts[at].cells], dtype=object)
+    after = at + 1
+    named = after < len(names) and str(names[after]).lower() in {"name", "名称"}
     position = after + 1 if named else after
-    out = df.copy()
-    out.insert(position, label("column", "unit", lang), unit)
-    return out
+    return ([*names[:position], label("column", "unit", lang), *names[position:]],
+            [*facts[:position], column_facts(pd.Series(unit, dtype=object)), *facts[position:]])
 
 
 def _header(name: object, lang: str, unit: str | None, percent: bool) -> str:
@@ -206,18 +232,18 @@ def _header(name: object, lang: str, unit: str | None, percent: bool) -> str:
     return f"{text}（{unit}）" if lang == "zh" else f"{text} ({unit})"
 
 
-def _plain_frame(df: pd.DataFrame, lang: str) -> pd.DataFrame:
+def _plain_columns(df: pd.DataFrame, lang: str) -> tuple[list, list[pd.Series]]:
     """No index in a publication: a meaningful index becomes a column.
 
     Of columns that read the same once translated (a code and its label, e.g. ``domain``
     and ``领域``), the reader sees the last one, the label; the CSV keeps both.
     """
-    if isinstance(df.index, pd.RangeIndex) and df.index.name is None:
-        frame = df.reset_index(drop=True)
-    else:
-        frame = df.reset_index()
-    headers = pd.Index([label("column", str(c), lang) for c in frame.columns])
-    return frame.loc[:, ~headers.duplicated(keep="last")]
+    frame = df if isinstance(df.index, pd.RangeIndex) and df.index.name is None \
+        else df.reset_index()
+    headers = [label("column", str(c), lang) for c in frame.columns]
+    last = {h: i for i, h in enumerate(headers)}
+    kept = [i for i, h in enumerate(headers) if last[h] == i]
+    return [frame.columns[i] for i in kept], [frame.iloc[:, i] for i in kept]
 
 
 def format_table(df: pd.DataFrame, lang: str, catalogue: Any | None = None,
@@ -247,41 +273,47 @@ def format_table(df: pd.DataFrame, lang: str, catalogue: Any | None = None,
     """
     check_lang(lang)
     unflagged, masks = cell_flags(df, lang)
-    frame = _plain_frame(unflagged, lang)
-    by_code = unit_decimals(catalogue)
-    code_col = code_column(frame, by_code)
+    names, series = _plain_columns(unflagged, lang)
+    # lists, not Series: pandas costs ~50 us per call on these small tables
+    facts = [column_facts(s) for s in series]
+    lookup = _catalogue_lookup(catalogue) if catalogue is not None else (None, {}, {})
+    at = _code_position(facts, lookup[1])
     row_decimals = None
-    if code_col is not None:
-        frame = _with_unit_column(frame, code_col, catalogue, lang)
-        row_decimals = frame[code_col].map(by_code)
+    if at is not None:
+        row_decimals = np.array([lookup[1].get(c, np.nan) for c in facts[at].cells],
+                                dtype="float64")
+        names, facts = _with_unit_column(names, facts, at, lookup[2].get(lang, {}), lang)
     units, decimals = units or {}, decimals or {}
-    shown, any_missing, numeric, used = {}, False, [], set()
-    for col in frame.columns:  # columns, not rows: a handful of iterations
-        numbers = numbers_with_marks(frame[col])
-        values = frame[col] if numbers is None else numbers
-        text = _format_column(col, values, lang, row_decimals, decimals.get(col),
-                              col in percent).reindex(frame.index)
-        if numbers is not None:  # suppressed cells keep their mark, not "no data"
-            text = text.fillna(frame[col].where(numbers.isna() & frame[col].eq(MARK)))
+    shown, used, any_missing = [], set(), False
+    for name, column in zip(names, facts, strict=True):  # columns, not rows
+        text = _format_column(name, column, lang, row_decimals, decimals.get(name),
+                              name in percent)
+        if column.marked:  # suppressed cells keep their mark, not "no data"
+            text = [MARK if t is None and v != v and isinstance(c, str) and c == MARK else t
+                    for t, v, c in zip(text, column.numbers.tolist(), column.cells, strict=True)]
             used.add("suppressed")
-        marked = {k: _column_mask(m, col, len(frame)) & text.notna().to_numpy()
-                  for k, m in masks.items()}
-        used |= {k for k, m in marked.items() if m.any()}
-        text = append_marks(text, {k: m for k, m in marked.items() if k != "suppressed"})
-        if "suppressed" in marked:
-            text = text.where(~marked["suppressed"], MARK)
-        any_missing |= bool(text.isna().any())
-        shown[col] = text.fillna(MISSING)
-        numeric.append(numbers is not None or (pd.api.types.is_numeric_dtype(frame[col])
-                                               and not _is_bool(frame[col])))
-    body = pd.DataFrame(shown, index=frame.index)
-    return {"headers": [_header(c, lang, units.get(c), c in percent) for c in frame.columns],
-            "rows": body.to_numpy(dtype=object).tolist(),
-            "align": ["r" if n else "l" for n in numeric],
+        text, kinds = _marked_cells(text, masks, name)
+        used |= kinds
+        any_missing |= None in text
+        shown.append([MISSING if t is None else t for t in text])
+    return {"headers": [_header(c, lang, units.get(c), c in percent) for c in names],
+            "rows": [list(r) for r in zip(*shown, strict=True)] if shown else
+            [[] for _ in range(len(df))],
+            "align": ["r" if f.numeric or f.marked else "l" for f in facts],
             "notes": [*([_MISSING_NOTE[lang]] if any_missing else []),
                       *flag_notes(sorted(used), lang)]}
 
 
-def _column_mask(mask: pd.DataFrame, col: object, n: int) -> np.ndarray:
-    """One column of a flag mask by position (the frame lost the table's index)."""
-    return mask[col].to_numpy(bool) if col in mask.columns else np.zeros(n, bool)
+def _marked_cells(text: list, masks: dict[str, dict], name: object) -> tuple[list, set]:
+    """Marks after the numbers (a space, then ``†``, ``‡``) and ``x`` for suppressed cells."""
+    marked = {k: m[name].tolist() for k, m in masks.items() if name in m}
+    marked = {k: [bool(f) and t is not None for f, t in zip(m, text, strict=True)]
+              for k, m in marked.items()}
+    kinds = {k for k, m in marked.items() if any(m)}
+    marks = [(FLAG_MARKS[k], m) for k, m in marked.items() if k != "suppressed" and k in kinds]
+    if marks:
+        suffixes = ["".join(mark for mark, m in marks if m[i]) for i in range(len(text))]
+        text = [f"{t} {s}" if s else t for t, s in zip(text, suffixes, strict=True)]
+    if "suppressed" in kinds:
+        text = [MARK if m else t for t, m in zip(text, marked["suppressed"], strict=True)]
+    return text, kinds

@@ -25,9 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..foundation.safe_io import neutralise, neutralise_value, open_private
-from ._flags import numbers_with_marks
-from ._format import code_column, display_rule, unit_decimals
+from ..foundation.safe_io import neutralise_value, open_private
+from ._columns import ColumnFacts, column_facts
+from ._format import _catalogue_lookup, _code_position, _rule
 
 __all__ = ["write_xlsx", "number_formats", "P_FORMAT"]
 
@@ -42,30 +42,34 @@ def _excel(decimals: int, thousands: bool = True, percent: bool = False) -> str:
 
 def number_formats(df: pd.DataFrame, catalogue: Any | None = None,
                    decimals: dict[str, int] | None = None,
-                   percent: list[str] | tuple[str, ...] = ()) -> list[str | pd.Series | None]:
-    """Excel number format of each column, by position: a string, a Series by row, or None.
+                   percent: list[str] | tuple[str, ...] = ()) -> list[str | list | None]:
+    """Excel number format of each column, by position: a string, a list by row, or None.
 
-    A Series is returned for an indicator-value column of a table whose rows are
+    A list is returned for an indicator-value column of a table whose rows are
     indicators (a column of catalogue codes): each row takes its indicator's decimals.
     Text and yes/no columns get None.  Columns are taken by position, since a published
     table may carry two columns with the same header (a code and its label).
     """
-    decimals = decimals or {}
-    by_code = unit_decimals(catalogue)
-    flat = df.set_axis(range(df.shape[1]), axis=1)
-    code_col = code_column(flat, by_code)
-    row_decimals = flat[code_col].map(by_code) if code_col is not None else None
-    formats: list[str | pd.Series | None] = []
-    for i, name in enumerate(df.columns):  # columns, not rows
-        numbers = numbers_with_marks(flat[i])  # suppressed cells ("x") stay text
-        kind, places, thousands = display_rule(name, flat[i] if numbers is None else numbers,
-                                               row_decimals, decimals.get(name),
-                                               name in percent)
+    return _formats(df, [column_facts(df.iloc[:, i]) for i in range(df.shape[1])], catalogue,
+                    decimals or {}, percent)
+
+
+def _formats(df: pd.DataFrame, facts: list[ColumnFacts], catalogue: Any | None,
+             decimals: dict, percent: list[str] | tuple[str, ...]) -> list[str | list | None]:
+    codes = _catalogue_lookup(catalogue)[1] if catalogue is not None else {}
+    at = _code_position(facts, codes)
+    row_decimals = None if at is None else np.array(
+        [codes.get(c, np.nan) for c in facts[at].cells], dtype="float64")
+    formats: list[str | list | None] = []
+    for name, column in zip(df.columns, facts, strict=True):  # columns, not rows
+        # suppressed cells ("x") stay text
+        kind, places, thousands = _rule(name, column, row_decimals, decimals.get(name),
+                                        name in percent)
         if kind == "p":
             formats.append(P_FORMAT)
-        elif kind == "fixed" and isinstance(places, pd.Series):
-            codes = {d: _excel(int(d), thousands) for d in places.unique()}
-            formats.append(places.map(codes))
+        elif kind == "fixed" and isinstance(places, np.ndarray):
+            codes_by_places = {d: _excel(d, thousands) for d in set(places.tolist())}
+            formats.append([codes_by_places[d] for d in places.tolist()])
         elif kind == "fixed":
             formats.append(_excel(int(places), thousands, name in percent))
         else:
@@ -87,8 +91,10 @@ def write_xlsx(df: pd.DataFrame, path: Path, title: str | None = None,
 
     import xlsxwriter
 
-    formats = number_formats(df, catalogue, decimals, percent)
-    safe = neutralise(df)
+    # each column read once into a list: pandas costs ~50 us per call on these small tables
+    columns = [df.iloc[:, i] for i in range(df.shape[1])]
+    facts = [column_facts(c) for c in columns]
+    formats = _formats(df, facts, catalogue, decimals or {}, percent)
     buffer = io.BytesIO()
     # text stays text: no formulas, URLs or numbers made of strings (the values are
     # neutralised too, and written with write_string below)
@@ -102,10 +108,12 @@ def write_xlsx(df: pd.DataFrame, path: Path, title: str | None = None,
     header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "text_wrap": True,
                               "valign": "vcenter"})
     styles: dict[str, Any] = {}
-    for i, col in enumerate(safe.columns):
-        ws.write_string(header_row, i, str(col), header)
-        _write_column(ws, book, styles, header_row + 1, i, safe.iloc[:, i], formats[i])
-        ws.set_column(i, i, _width(df.columns[i], df.iloc[:200, i]))
+    for i, (name, values) in enumerate(zip(df.columns, columns, strict=True)):
+        ws.write_string(header_row, i, str(neutralise_value(name)), header)
+        cells = _cells(values, facts[i])
+        _write_column(ws, book, styles, header_row + 1, i, cells, formats[i])
+        ws.set_column(i, i, _width(name, facts[i].cells[:200] if facts[i].na is not None
+                                   else values.iloc[:200].tolist()))
     ws.freeze_panes(header_row + 1, 0)
     italic = book.add_format({"italic": True, "font_size": 9})
     for j, note in enumerate(notes or [], start=header_row + len(df) + 2):
@@ -115,20 +123,28 @@ def write_xlsx(df: pd.DataFrame, path: Path, title: str | None = None,
         fh.write(buffer.getvalue())
 
 
-def _width(name: object, values: pd.Series) -> float:
-    texts = [str(name), *values.map(str)]
+def _cells(values: pd.Series, facts: ColumnFacts) -> list:
+    """A column's cells as written: formula-like text neutralised, dates as text."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.dt.strftime("%Y-%m-%d %H:%M:%S").tolist()  # no time zone to lose
+    if facts.numeric:
+        return values.tolist()
+    # every text cell that a spreadsheet would run as a formula gets its apostrophe
+    return [neutralise_value(v) for v in (values.tolist() if facts.na is None else facts.cells)]
+
+
+def _width(name: object, values: list) -> float:
+    texts = [str(name), *map(str, values)]
     # CJK characters are about twice as wide as Latin ones
     width = max(sum(2 if ord(ch) > 0x2E80 else 1 for ch in v) for v in texts)
     return min(max(width + 2, 8), 60)
 
 
 def _write_column(ws: Any, book: Any, styles: dict[str, Any], first: int, column: int,
-                  values: pd.Series, fmt: str | pd.Series | None) -> None:
+                  values: list, fmt: str | list | None) -> None:
     """One column's cells by type; numbers get their display format (one, or one per row)."""
-    if pd.api.types.is_datetime64_any_dtype(values):
-        values = values.dt.strftime("%Y-%m-%d %H:%M:%S")  # as text: no time zone to lose
-    per_row = fmt.tolist() if isinstance(fmt, pd.Series) else [fmt] * len(values)
-    for row, (value, number_format) in enumerate(zip(values.tolist(), per_row, strict=True),
+    per_row = fmt if isinstance(fmt, list) else [fmt] * len(values)
+    for row, (value, number_format) in enumerate(zip(values, per_row, strict=True),
                                                  start=first):
         style = None
         if number_format is not None:
