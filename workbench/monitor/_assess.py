@@ -67,26 +67,33 @@ def _ends(wide: pd.DataFrame) -> dict[str, np.ndarray]:
             "latest_year": years[last], "latest_value": v[rows, last]}
 
 
-_TARGET_COLUMNS = [f"target_{y}{c}" for y in (2025, 2030) for c in ("_op", "", "_prov")]
-
-
 def _targets(cat: Catalogue, codes: pd.Index, target_year: int) -> pd.DataFrame:
-    # the columns used, before the reindex: taking all 28 string columns cost 2/3 of the time
-    t = cat.table[[*_TARGET_COLUMNS, "unit", "direction", "domain", "responsible_unit"]] \
-        .reindex(codes)
+    table = cat.table
+    pos = table.index.get_indexer(codes)
+    if (pos < 0).any():  # not a checked code: the rows of the unknown ones are NaN
+        table, pos = table.reindex(codes), np.arange(len(codes))
+
+    def col(name: str) -> np.ndarray:
+        # plain arrays by position: a reindex of the catalogue's string columns cost more
+        # than the rest of an assessment
+        return table[name].to_numpy()[pos]
+
     other = 2025 if target_year == 2030 else 2030
-    own = t[f"target_{target_year}_op"].fillna("") != ""
-    pick = {c: np.where(own, t[f"target_{target_year}{c}"], t[f"target_{other}{c}"])
+    own_op = col(f"target_{target_year}_op")
+    own = ~pd.isna(own_op) & (own_op != "")
+    pick = {c: np.where(own, col(f"target_{target_year}{c}"), col(f"target_{other}{c}"))
             for c in ("_op", "", "_prov")}
     ty = np.where(own, target_year, np.where(pick["_op"] != "", other, target_year))
-    top = t["unit"].map(lambda u: UNIT_RANGE[u][1]).to_numpy(float)
-    lim = np.where(t["direction"].to_numpy() == "higher", top, np.nan)
+    units, direction = col("unit"), col("direction")
+    known, where = np.unique(units, return_inverse=True)
+    top = np.array([UNIT_RANGE[u][1] for u in known], float)[where]  # one per unit
+    lim = np.where(direction == "higher", top, np.nan)
     return pd.DataFrame({"target_op": pick["_op"], "target": pick[""].astype(float),
                          "target_prov": pick["_prov"], "target_year": ty.astype(int),
-                         "direction": t["direction"].to_numpy(), "unit": t["unit"].to_numpy(),
+                         "direction": direction, "unit": units,
                          "limit": np.where(np.isfinite(lim), lim, np.nan),
-                         "domain": t["domain"].to_numpy(),
-                         "responsible_unit": t["responsible_unit"].to_numpy()}, index=codes)
+                         "domain": col("domain"), "responsible_unit": col("responsible_unit")},
+                        index=codes)
 
 
 def assess(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025, target_year: int = 2030,
@@ -141,8 +148,8 @@ def assess_wide(wide: pd.DataFrame, keys: pd.DataFrame, catalogue: Catalogue,
     ``targets`` (from :func:`_targets` for ``target_year``) may be passed by a caller that
     assesses the same series by several methods.
     """
-    out = keys.assign(**_ends(wide))
-    t = _targets(catalogue, pd.Index(out["indicator"]), target_year).reset_index(drop=True) \
+    out = _ends(wide)
+    t = _targets(catalogue, pd.Index(keys["indicator"]), target_year).reset_index(drop=True) \
         if targets is None else targets
     op_col = t["target_op"].to_numpy()
     binary, numeric = op_col == "==", np.isin(op_col, ["<=", ">="])
@@ -150,12 +157,11 @@ def assess_wide(wide: pd.DataFrame, keys: pd.DataFrame, catalogue: Catalogue,
         .astype(object)
     target = np.where(numeric, t["target"], np.nan)
     percent = (t["unit"] == "percent").to_numpy()
-    latest = out["latest_value"].to_numpy(float)
+    latest = out["latest_value"]
     res = _assess_arrays(
-        out["base_year"].to_numpy(), out["base_value"].to_numpy(float),
-        out["latest_year"].to_numpy(), latest, out["n_points"].to_numpy(), target, op,
-        np.maximum(t["target_year"].to_numpy(), out["latest_year"].to_numpy()), method,
-        percent, np.zeros(len(out)), np.full(len(out), 100.0), t["limit"].to_numpy(float),
+        out["base_year"], out["base_value"], out["latest_year"], latest, out["n_points"],
+        target, op, np.maximum(t["target_year"].to_numpy(), out["latest_year"]), method,
+        percent, np.zeros(len(keys)), np.full(len(keys), 100.0), t["limit"].to_numpy(float),
         no_target, within_one_point, percent)
     projected = np.where(binary, np.nan, res["projected"])
     status = np.where(binary, np.where(core.achieved(latest, "==", t["target"]) == 1,
@@ -164,20 +170,23 @@ def assess_wide(wide: pd.DataFrame, keys: pd.DataFrame, catalogue: Catalogue,
     at_risk = (status == "target_achieved") & numeric & (core.achieved(projected, op, target)
                                                          == 0)
     status = np.where(at_risk, "achieved_projected_miss", status)
-    # one assignment of every column: each separate pandas call costs more than the arithmetic
-    out = out.assign(
-        target_op=op_col, target=t["target"].to_numpy(),
-        target_prov=t["target_prov"].to_numpy(), target_year=t["target_year"].to_numpy(),
-        direction=t["direction"].to_numpy(), ratio=np.where(binary, np.nan, res["ratio"]),
-        status=status,
-        score=np.where(binary, np.where(status == "target_achieved", 5.0, np.nan), res["score"]),
-        projected=projected, note=np.where(binary, "", res["note"]),
-        domain=t["domain"].to_numpy(), responsible_unit=t["responsible_unit"].to_numpy(),
-        p_target=p_target_arrays(wide.to_numpy(float), wide.columns.to_numpy(int),
-                                 target.astype(float), op, t["target_year"].to_numpy(float),
-                                 percent))
-    group = out["status"].map(_GROUP_OF).fillna("no_data")
+    # one frame built from every column: each DataFrame.assign copies the frame, and the
+    # catalogue's columns go in as the string arrays they are (no re-inference)
+    status_col = pd.Series(status, index=keys.index)
+    group = status_col.map(_GROUP_OF).fillna("no_data")
     # sdg-build's no-target score decides between improving and worsening
     no_target = ~numeric & ~binary
-    out["group"] = group.where(~(no_target & (status == "substantial_progress")), "on_track")
-    return out
+    cols = {c: t[c].array for c in ("target_op", "target", "target_prov", "target_year",
+                                    "direction")}
+    return pd.DataFrame({
+        **{c: keys[c].array for c in keys.columns}, **out, **cols,
+        "ratio": np.where(binary, np.nan, res["ratio"]), "status": status_col.array,
+        "score": np.where(binary, np.where(status == "target_achieved", 5.0, np.nan),
+                          res["score"]),
+        "projected": projected, "note": np.where(binary, "", res["note"]),
+        "domain": t["domain"].array, "responsible_unit": t["responsible_unit"].array,
+        "p_target": p_target_arrays(wide.to_numpy(float), wide.columns.to_numpy(int),
+                                    target.astype(float), op, t["target_year"].to_numpy(float),
+                                    percent),
+        "group": group.where(~(no_target & (status == "substantial_progress")),
+                             "on_track").array}, index=keys.index)
