@@ -118,27 +118,29 @@ def early_warnings(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025,
     keys = index.to_frame(index=False)
     a25, a30, os30 = _assessments(obs, sid, keys, catalogue, year)
     pool = _pooled(obs, sid, index.get_level_values("indicator"), catalogue, year)
-    # the frames keep their series ids as index until the concat below
-    frames = [a[bad].assign(kind=kind) for a, kind, bad in _target_checks(a25, a30, os30)]
-    w = _guard(pd.concat(frames), pool)
-    yo = _yoy(obs, sid, keys, year)
-    yo = yo[yo["z"].abs() > _ROBUST_Z]
-    unusual = _guard_yoy(keys.iloc[yo.index].assign(**yo), obs, sid, pool, year)
-    few = a30[a30["n_points"] < _MIN_POINTS].assign(kind="too_few_points")
     cols = [*KEYS, "kind", "n_points", "latest_year", "latest_value", "base_year", "base_value",
             "target_op", "target", "target_prov", "target_year", "projected", "ratio",
             "change", "usual_change", "z", "small_numbers", "pooled", "ci_low", "ci_high",
             "responsible_unit"]
+    used = [c for c in cols if c in a30.columns]  # carrying the other 8 columns costs time
+    # every frame below keeps its series ids as index, for the guards and the final order
+    frames = [a.loc[bad, used].assign(kind=kind)
+              for a, kind, bad in _target_checks(a25, a30, os30)]
+    w = _guard(pd.concat(frames), pool)
+    yo = _yoy(obs, sid, keys, year)
+    yo = yo[yo["z"].abs() > _ROBUST_Z]
+    unusual = _guard_yoy(keys.iloc[yo.index].assign(**yo), obs, sid, pool, year)
+    few = a30.loc[a30["n_points"] < _MIN_POINTS, used].assign(kind="too_few_points")
     info = a30[["n_points", "latest_year", "latest_value", "responsible_unit"]]
     unusual = unusual.assign(**info.reindex(unusual.index))
-    out = pd.concat([w, unusual.assign(kind="unusual_change"), few], ignore_index=True)
+    out = pd.concat([w, unusual.assign(kind="unusual_change"), few])
     out = out.reindex(columns=cols)
     out["year"] = year
     out["kind_label"] = out["kind"].map(lambda k: status_label(k, lang))
     out["reason"] = _reasons(out, lang)
-    order = {k: i for i, k in enumerate(WARNING_KINDS)}
-    out = out.sort_values(["indicator", "region", *DIMENSIONS, "kind"],
-                          key=lambda c: c.map(order) if c.name == "kind" else c)
+    # by keys (the series ids are the sorted keys' ranks) and the kinds' order
+    kind = pd.Index(WARNING_KINDS).get_indexer(out["kind"])
+    out = out.iloc[np.lexsort((kind, out.index.to_numpy()))]
     return out.reset_index(drop=True)[["year", *cols[:3], *cols[3:6], "kind_label", "reason",
                                        *cols[6:]]]
 
