@@ -235,13 +235,18 @@ def _reasons(w: pd.DataFrame, lang: str) -> pd.Series:
     zh = check_lang(lang) == "zh"
     if w.empty:  # no warnings: string arithmetic on empty float columns would fail
         return pd.Series(dtype=object, index=w.index)
-    fmt = lambda x: "" if pd.isna(x) else f"{x:.4g}"  # noqa: E731
-    tgt = w["target_op"].fillna("") + " " + w["target"].map(fmt) + \
-        np.where(w["target_prov"] == "P", "*", "")
-    latest = w["latest_value"].map(fmt) + " (" + w["latest_year"].map(fmt) + ")"
-    proj = w["projected"].map(fmt)
-    change = w["change"].map(fmt) + (" 常年 " if zh else " vs usual ") + \
-        w["usual_change"].map(fmt)
+    # the texts are Python strings in object arrays: each row is formatted in Python anyway,
+    # and pyarrow string arithmetic on a few dozen rows cost several times the formatting
+    fmt = np.frompyfunc(lambda x: "" if pd.isna(x) else f"{x:.4g}", 1, 1)
+
+    def num(column: str) -> np.ndarray:
+        return fmt(w[column].to_numpy(object))
+
+    tgt = w["target_op"].fillna("").to_numpy(object) + " " + num("target") + \
+        np.where(w["target_prov"] == "P", "*", "").astype(object)
+    latest = num("latest_value") + " (" + num("latest_year") + ")"
+    proj = num("projected")
+    change = num("change") + (" 常年 " if zh else " vs usual ") + num("usual_change")
     texts = {
         "projected_miss_2030": (f"{'预计2030年' if zh else 'projected 2030: '}" + proj
                                 + (" 目标 " if zh else ", target ") + tgt),
@@ -249,16 +254,16 @@ def _reasons(w: pd.DataFrame, lang: str) -> pd.Series:
                                 + (" 目标 " if zh else ", target ") + tgt),
         "missed_2025": (("最新 " if zh else "latest ") + latest + (" 目标 " if zh else
                                                                     ", target ") + tgt),
-        "off_path": (("进展比 R=" if zh else "progress ratio R=") + w["ratio"].map(fmt)
+        "off_path": (("进展比 R=" if zh else "progress ratio R=") + num("ratio")
                      + (" < 0.60，目标 " if zh else " < 0.60, target ") + tgt),
         "unusual_change": ("年变化 " if zh else "annual change ") + change,
-        "too_few_points": ("有数据的年份数：" if zh else "years with data: ")
-        + w["n_points"].map(fmt),
+        "too_few_points": ("有数据的年份数：" if zh else "years with data: ") + num("n_points"),
     }
-    out = pd.Series("", index=w.index, dtype=object)
+    kinds = w["kind"].to_numpy(object)
+    out = np.full(len(w), "", dtype=object)
     for kind, text in texts.items():
-        out = out.where(w["kind"] != kind, text)
-    pooled = (("；合并近3年 " if zh else "; pooled 3 years ") + w["pooled"].map(fmt) + " ["
-              + w["ci_low"].map(fmt) + ", " + w["ci_high"].map(fmt) + "]")
-    return out.where(~w["small_numbers"].fillna(False).astype(bool), out + pooled)
-
+        out = np.where(kinds == kind, text, out)
+    pooled = (("；合并近3年 " if zh else "; pooled 3 years ") + num("pooled") + " ["
+              + num("ci_low") + ", " + num("ci_high") + "]")
+    small = w["small_numbers"].fillna(False).astype(bool).to_numpy()
+    return pd.Series(np.where(small, out + pooled, out), index=w.index, dtype=object)
