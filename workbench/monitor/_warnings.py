@@ -67,7 +67,7 @@ def _yoy(obs: pd.DataFrame, sid: np.ndarray, keys: pd.DataFrame, year: int) -> p
     prev = np.full(len(rows), -1)
     same = s[order][1:] == s[order][:-1]
     prev[order[1:][same]] = order[:-1][same]
-    with np.errstate(invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):  # first years: no previous one
         change = np.where(prev >= 0, (v - v[prev]) / (t - t[prev]), np.nan)
     hist = (t < year) & ~np.isnan(change)
     centre = pd.Series(change[hist]).groupby(s[hist]).median()
