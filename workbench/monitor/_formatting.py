@@ -128,13 +128,13 @@ def format_districts(latest: pd.DataFrame, names: pd.Series, region: str,
     kinds = [kind for kind in ("imputed", "provisional") if kind in latest]
     # both flags in one pivot (same rows as the values'); a pivot of the values with them
     # would turn the values into objects
-    flags = latest.pivot(index="indicator", columns="region", values=kinds) if kinds else None
+    flags = latest.pivot(index="indicator", columns="region", values=kinds) \
+        .fillna(False).astype(bool) if kinds else None  # a cell without a value: no flag
     rank_label = ("本区排名" if check_lang(lang) == "zh" else "Rank of ") + names[region]
     wide[rank_label] = latest[latest["region"] == region].set_index("indicator")["rank"]
     out = wide.reset_index()
     out.attrs["flags"] = CellFlags({
-        kind: flags[kind].rename(columns=names).astype("boolean").fillna(False).astype(bool)
-        .reset_index(drop=True) for kind in kinds})
+        kind: flags[kind].rename(columns=names).reset_index(drop=True) for kind in kinds})
     return out
 
 
