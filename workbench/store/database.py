@@ -26,6 +26,7 @@ import getpass
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -132,14 +133,8 @@ class Database:
         """The catalogue stored with the data (as it was when the data were written)."""
         if not self.read_only:
             return Catalogue(self._con.execute("SELECT * FROM indicators").df())
-        key = file_stamp(self.path)
-        if key not in _CATALOGUES:
-            # reading and validating it took 20 ms of a report's set-up; bounded, and
-            # every caller gets its own copy of the table
-            _CATALOGUES[key] = Catalogue(self._con.execute("SELECT * FROM indicators").df()).table
-            while len(_CATALOGUES) > 4:
-                del _CATALOGUES[next(iter(_CATALOGUES))]
-        return Catalogue._validated(_CATALOGUES[key].copy(), None, None)
+        # every caller gets its own copy of the kept table
+        return Catalogue._validated(_stored_catalogue(file_stamp(self.path)).copy(), None, None)
 
     def regions(self) -> Regions:
         return Regions(self._con.execute("SELECT * FROM regions").df())
@@ -358,8 +353,13 @@ class _Transaction:
         self.con.execute("ROLLBACK" if exc_type else "COMMIT")
 
 
-# validated catalogue tables by database version (file_stamp), oldest first
-_CATALOGUES: dict[tuple, pd.DataFrame] = {}
+# Reading and validating the catalogue took 20 ms of a report's set-up: kept per database
+# version (file_stamp), for the last 4 versions.  A connection to a file already open in this
+# process shares its DuckDB instance, so the open below costs well under a millisecond.
+@lru_cache(maxsize=4)
+def _stored_catalogue(stamp: tuple) -> pd.DataFrame:
+    with connect(stamp[0]) as db:
+        return Catalogue(db._con.execute("SELECT * FROM indicators").df()).table
 
 
 def file_stamp(path: Path) -> tuple:
