@@ -23,11 +23,11 @@ from ._measures import assess_arrays as _assess_arrays
 def _wide(obs: pd.DataFrame, year: int, series: np.ndarray | None = None) -> pd.DataFrame:
     """Values as series x years (the first non-missing value of each series and year).
 
-    With ``series`` (an integer id per row of ``obs``, as :func:`series_ids` gives) the
+    With ``series`` (an integer id per row of ``obs``, as :func:`_series_ids` gives) the
     rows are indexed by that id: grouping on one integer is several times cheaper than on
     the six string keys, which matters when one report assesses the same rows three times.
     """
-    check_columns(obs)
+    _check_columns(obs)
     keep = (pd.to_numeric(obs["year"]) <= year).to_numpy()
     o = obs[keep]
     if o["value"].notna().sum() == 0:
@@ -40,7 +40,7 @@ def _wide(obs: pd.DataFrame, year: int, series: np.ndarray | None = None) -> pd.
         .unstack("year").dropna(how="all")
 
 
-def check_columns(obs: pd.DataFrame) -> None:
+def _check_columns(obs: pd.DataFrame) -> None:
     """Refuse observations without the keys, year or value (naming the columns missing)."""
     missing = {*KEYS, "year", "value"} - set(obs.columns)
     if missing:
@@ -48,7 +48,7 @@ def check_columns(obs: pd.DataFrame) -> None:
                              f"观测数据缺少列 {sorted(missing)}")
 
 
-def series_ids(obs: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
+def _series_ids(obs: pd.DataFrame) -> tuple[np.ndarray, pd.MultiIndex]:
     """An integer id per row for its series (keys sorted as ``groupby`` sorts them), and the
     keys of each id."""
     g = obs.groupby(KEYS, observed=True, sort=True)
@@ -135,14 +135,14 @@ def assess(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025, target_yea
     _check_choice("no_target", no_target, NO_TARGET_RULES)
     catalogue.check_codes(obs["indicator"].unique())
     wide = _wide(obs, year)
-    return assess_wide(wide, wide.index.to_frame(index=False), catalogue, target_year, method,
-                       no_target, within_one_point)
+    return _assess_wide(wide, wide.index.to_frame(index=False), catalogue, target_year, method,
+                        no_target, within_one_point)
 
 
-def assess_wide(wide: pd.DataFrame, keys: pd.DataFrame, catalogue: Catalogue,
-                target_year: int, method: str, no_target: str = "opensdg",
-                within_one_point: bool = False,
-                targets: pd.DataFrame | None = None) -> pd.DataFrame:
+def _assess_wide(wide: pd.DataFrame, keys: pd.DataFrame, catalogue: Catalogue,
+                 target_year: int, method: str, no_target: str = "opensdg",
+                 within_one_point: bool = False,
+                 targets: pd.DataFrame | None = None) -> pd.DataFrame:
     """:func:`assess` of series already shaped by :func:`_wide` (``keys``: one row each).
 
     ``targets`` (from :func:`_targets` for ``target_year``) may be passed by a caller that

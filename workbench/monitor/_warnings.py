@@ -10,7 +10,7 @@ from scipy import stats
 from ..foundation.catalogue import UNIT_SCALE, Catalogue
 from ..foundation.i18n import DIMENSIONS, check_lang
 from . import _core as core
-from ._assess import _targets, _wide, assess_wide, check_columns, series_ids
+from ._assess import _assess_wide, _check_columns, _series_ids, _targets, _wide
 from ._labels import (
     _ACHIEVED,
     _MIN_POINTS,
@@ -24,7 +24,7 @@ from ._labels import (
 
 
 # -- early warning ------------------------------------------------------------------------------
-# The helpers below group and align on an integer id per series (``series_ids``) rather than
+# The helpers below group and align on an integer id per series (``_series_ids``) rather than
 # the six string keys: a report's tables are small, so the cost is per pandas call, and a
 # call on one integer column is several times cheaper than one on six (pyarrow) strings.
 def _pooled(obs: pd.DataFrame, sid: np.ndarray, indicator: pd.Index, cat: Catalogue,
@@ -113,8 +113,8 @@ def early_warnings(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025,
     check_lang(lang)
     obs = obs.assign(**{c: np.nan for c in ("numerator", "denominator") if c not in obs})
     catalogue.check_codes(obs["indicator"].unique())
-    check_columns(obs)
-    sid, index = series_ids(obs)
+    _check_columns(obs)
+    sid, index = _series_ids(obs)
     keys = index.to_frame(index=False)
     a25, a30, os30 = _assessments(obs, sid, keys, catalogue, year)
     pool = _pooled(obs, sid, index.get_level_values("indicator"), catalogue, year)
@@ -180,14 +180,14 @@ def _assessments(obs: pd.DataFrame, sid: np.ndarray, keys: pd.DataFrame, cat: Ca
 
     wide, k = wide_keys(year)
     t30 = _targets(cat, pd.Index(k["indicator"]), 2030).reset_index(drop=True)
-    a30 = ided(assess_wide(wide, k, cat, 2030, "unsd", targets=t30), wide)
-    os30 = ided(assess_wide(wide, k, cat, 2030, "opensdg", targets=t30), wide)
+    a30 = ided(_assess_wide(wide, k, cat, 2030, "unsd", targets=t30), wide)
+    os30 = ided(_assess_wide(wide, k, cat, 2030, "opensdg", targets=t30), wide)
     # a database that starts after 2025 (a district's first year) has no 2025 check to make
     if not (obs["value"].notna() & (pd.to_numeric(obs["year"]) <= 2025)).any():
         return a30.iloc[:0], a30, os30
     if min(year, 2025) != year:
         wide, k = wide_keys(min(year, 2025))
-    return ided(assess_wide(wide, k, cat, 2025, "unsd"), wide), a30, os30
+    return ided(_assess_wide(wide, k, cat, 2025, "unsd"), wide), a30, os30
 
 
 def _guard(w: pd.DataFrame, pool: pd.DataFrame) -> pd.DataFrame:
