@@ -115,3 +115,42 @@ def test_missing_database_says_how_to_build_it(tmp_path):
 def test_catalogue_round_trips_through_the_database(empty_db, catalogue):
     assert empty_db.catalogue().codes == catalogue.codes
     assert KEY_COLUMNS[:3] == ["indicator", "region", "year"]
+
+
+def test_observations_frame_is_duckdbs_own_conversion(empty_db):
+    # observations() converts through Arrow for speed: same values, dtypes and missing values
+    # (a NULL numerator) as DuckDB's own DataFrame conversion
+    frame = pd.DataFrame([_obs(), _obs(year=2022, value=3.5, numerator=None, denominator=None)])
+    empty_db.write_observations(frame, recorded_by="tester")
+    direct = empty_db._con.execute(
+        "SELECT * EXCLUDE (revision, batch_id) FROM observations ORDER BY year").df()
+    pd.testing.assert_frame_equal(empty_db.observations(),
+                                  direct.astype({"year": int}), check_exact=True)
+
+
+def test_catalogue_cache_follows_the_file_and_hands_out_copies(tmp_path, catalogue, regions):
+    path = tmp_path / "m.duckdb"
+    create_database(path, catalogue, regions).close()
+    with connect(path) as db:
+        first = db.catalogue()
+        first.table.loc["H01", "name_en"] = "changed by a caller"
+        assert db.catalogue().table.loc["H01", "name_en"] == catalogue.table.loc["H01", "name_en"]
+    with connect(path, read_only=False) as db:  # a write: a new version of the file
+        db._con.execute("UPDATE indicators SET name_en = 'renamed' WHERE code = 'H01'")
+        db._con.execute("CHECKPOINT")
+    with connect(path) as db:
+        assert db.catalogue().table.loc["H01", "name_en"] == "renamed"
+
+
+def test_provenance_cache_sees_every_write(tmp_path, catalogue, regions):
+    from workbench.provenance import database_provenance
+
+    path = tmp_path / "p.duckdb"
+    with create_database(path, catalogue, regions) as db:
+        db.write_observations(pd.DataFrame([_obs()]), recorded_by="first")
+    assert database_provenance(path).rows == 1
+    with connect(path, read_only=False) as db:
+        db.write_observations(pd.DataFrame([_obs(year=2022)]), recorded_by="second")
+    after = database_provenance(path)
+    assert (after.rows, after.submitted_by) == (2, "second")
+    assert database_provenance(path) is after  # unchanged file: the kept answer

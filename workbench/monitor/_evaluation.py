@@ -114,8 +114,11 @@ def latest_by_region(obs: pd.DataFrame, catalogue: Catalogue, indicators: Sequen
     1
     """
     catalogue.check_codes(indicators)
-    o = obs[obs["indicator"].isin(indicators) & (obs["year"] <= year)]
-    o = o[(o[list(DIMENSIONS)] == "total").all(axis=1)].sort_values("year")
+    keep = obs["indicator"].isin(indicators).to_numpy() & (obs["year"] <= year).to_numpy() \
+        & _all_total(obs)
+    # the columns published only, in one selection: each step costs per column
+    o = obs.loc[keep, ["indicator", "region", "year", "value", "imputed", "provisional"]] \
+        .sort_values("year")
     last = o.groupby(["indicator", "region"], observed=True).tail(1)
     lower = catalogue.table["direction"].reindex(last["indicator"]).to_numpy() == "lower"
     key = np.where(lower, last["value"], -last["value"])
@@ -140,9 +143,10 @@ def data_gaps(obs: pd.DataFrame, catalogue: Catalogue, domain: str | None = None
     """
     t = catalogue.table if domain is None else catalogue.in_domain(domain)
     codes = list(t.index)
-    o = obs[obs["indicator"].isin(codes) & (obs["year"] <= year)]
+    keep = obs["indicator"].isin(codes) & (obs["year"] <= year)
     if regions is not None:
-        o = o[o["region"].isin(regions)]
+        keep &= obs["region"].isin(regions)
+    o = obs.loc[keep.to_numpy(), ["indicator", "region", "year"]]
     g = o.groupby("indicator")
     out = pd.DataFrame({"n_regions": g["region"].nunique(), "n_years": g["year"].nunique(),
                         "first_year": g["year"].min(), "last_year": g["year"].max()})
@@ -166,7 +170,12 @@ def totals(frame: pd.DataFrame) -> pd.DataFrame:
     >>> len(totals(df))
     1
     """
-    return frame[(frame[list(DIMENSIONS)] == "total").all(axis=1)]
+    return frame[_all_total(frame)]
+
+
+def _all_total(frame: pd.DataFrame) -> np.ndarray:
+    """True for rows with every breakdown dimension ``total`` (one array, no frame between)."""
+    return np.logical_and.reduce([(frame[d] == "total").to_numpy() for d in DIMENSIONS])
 
 
 def evaluation_target_year(evaluation: str) -> int:

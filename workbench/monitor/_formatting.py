@@ -75,11 +75,12 @@ def format_status(assessment: pd.DataFrame, catalogue: Catalogue, names: pd.Seri
     """A readable status table (one row per series) from :func:`assess`, in ``lang``."""
     zh = check_lang(lang) == "zh"
     a = assessment
-    ind = catalogue.table.reindex(a["indicator"])
+    # the one column used, not the whole catalogue, through the reindex
+    name = catalogue.table["name_zh" if zh else "name_en"].reindex(a["indicator"])
     col = {k: label("column", k, lang) for k in ("code", "name", "region", "year", "value")}
     return pd.DataFrame({
         col["code"]: a["indicator"].to_numpy(),
-        col["name"]: ind["name_zh" if zh else "name_en"].to_numpy(),
+        col["name"]: name.to_numpy(),
         col["region"]: a["region"].map(names).fillna(a["region"]).to_numpy(),
         ("分组" if zh else "Group"): _dims_label(a, lang).to_numpy(),
         col["year"]: a["latest_year"].to_numpy(),
@@ -101,10 +102,10 @@ def format_warnings(warnings: pd.DataFrame, catalogue: Catalogue, names: pd.Seri
     """The warning list from :func:`early_warnings` as a readable table in ``lang``."""
     zh = check_lang(lang) == "zh"
     w = warnings
-    ind = catalogue.table.reindex(w["indicator"])
+    name = catalogue.table["name_zh" if zh else "name_en"].reindex(w["indicator"])
     return pd.DataFrame({
         label("column", "code", lang): w["indicator"].to_numpy(),
-        label("column", "name", lang): ind["name_zh" if zh else "name_en"].to_numpy(),
+        label("column", "name", lang): name.to_numpy(),
         label("column", "region", lang): w["region"].map(names).fillna(w["region"]).to_numpy(),
         ("分组" if zh else "Group"): _dims_label(w, lang).to_numpy(),
         ("预警类型" if zh else "Warning"): w["kind_label"].to_numpy(),
@@ -124,15 +125,16 @@ def format_districts(latest: pd.DataFrame, names: pd.Series, region: str,
     """
     wide = latest.pivot(index="indicator", columns="region", values="value").round(2)
     wide = wide.rename(columns=names)
+    kinds = [kind for kind in ("imputed", "provisional") if kind in latest]
+    # both flags in one pivot (same rows as the values'); a pivot of the values with them
+    # would turn the values into objects
+    flags = latest.pivot(index="indicator", columns="region", values=kinds) \
+        .fillna(False).astype(bool) if kinds else None  # a cell without a value: no flag
     rank_label = ("本区排名" if check_lang(lang) == "zh" else "Rank of ") + names[region]
     wide[rank_label] = latest[latest["region"] == region].set_index("indicator")["rank"]
     out = wide.reset_index()
     out.attrs["flags"] = CellFlags({
-        kind: latest.pivot(index="indicator", columns="region", values=kind)
-        .reindex(index=wide.index).rename(columns=names).astype("boolean").fillna(False)
-        .astype(bool)
-        .reset_index(drop=True)
-        for kind in ("imputed", "provisional") if kind in latest})
+        kind: flags[kind].rename(columns=names).reset_index(drop=True) for kind in kinds})
     return out
 
 

@@ -10,7 +10,7 @@ from scipy import stats
 from ..foundation.catalogue import UNIT_SCALE, Catalogue
 from ..foundation.i18n import DIMENSIONS, check_lang
 from . import _core as core
-from ._assess import assess
+from ._assess import _assess_wide, _check_columns, _series_ids, _targets, _wide
 from ._labels import (
     _ACHIEVED,
     _MIN_POINTS,
@@ -24,14 +24,21 @@ from ._labels import (
 
 
 # -- early warning ------------------------------------------------------------------------------
-def _pooled(obs: pd.DataFrame, cat: Catalogue, year: int) -> pd.DataFrame:
-    """Pooled last ``_POOL_YEARS`` years of numerator/denominator with exact intervals."""
-    o = obs[(obs["year"] <= year) & (obs["year"] > year - _POOL_YEARS)]
-    o = o[o[["numerator", "denominator"]].notna().all(axis=1)]
-    g = o.groupby(KEYS, observed=True)[["numerator", "denominator"]].sum()
-    latest = obs[obs["year"] == year].set_index(KEYS)["numerator"]
-    g["latest_events"] = latest.reindex(g.index)
-    units = cat.table["unit"].reindex(g.index.get_level_values("indicator")).to_numpy()
+# The helpers below group and align on an integer id per series (``_series_ids``) rather than
+# the six string keys: a report's tables are small, so the cost is per pandas call, and a
+# call on one integer column is several times cheaper than one on six (pyarrow) strings.
+def _pooled(obs: pd.DataFrame, sid: np.ndarray, indicator: pd.Index, cat: Catalogue,
+            year: int) -> pd.DataFrame:
+    """Pooled last ``_POOL_YEARS`` years of numerator/denominator with exact intervals,
+    indexed by series id (``indicator``: the indicator of each id)."""
+    y = obs["year"].to_numpy()
+    counts = obs[["numerator", "denominator"]]
+    keep = (y <= year) & (y > year - _POOL_YEARS) & counts.notna().all(axis=1).to_numpy()
+    g = counts[keep].groupby(sid[keep]).sum()
+    now = y == year
+    g["latest_events"] = pd.Series(obs["numerator"].to_numpy()[now], index=sid[now]) \
+        .reindex(g.index)
+    units = cat.table["unit"].reindex(indicator[g.index]).to_numpy()
     scale = np.array([UNIT_SCALE[u] for u in units], float)
     binomial = units == "percent"
     lo, hi = core.exact_rate_interval(g["numerator"], g["denominator"], binomial)
@@ -45,25 +52,37 @@ def _breakdown(o: pd.DataFrame) -> pd.Series:
     return pd.Series(np.where(dims.any(axis=1), dims.idxmax(axis=1), "total"), index=o.index)
 
 
-def _yoy(obs: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Latest annual change against the series' and indicator's earlier changes."""
-    o = obs[obs["year"] <= year].sort_values("year")
-    o = o.assign(change=o.groupby(KEYS, observed=True)["value"].diff()
-                 / o.groupby(KEYS, observed=True)["year"].diff())
-    hist = o[o["year"] < year].dropna(subset=["change"])
-    centre = hist.groupby(KEYS, observed=True)["change"].median()
-    spread = (hist["change"] - centre.reindex(pd.MultiIndex.from_frame(hist[KEYS])).to_numpy())
+def _yoy(obs: pd.DataFrame, sid: np.ndarray, keys: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Latest annual change against the series' and indicator's earlier changes.
+
+    Indexed by series id; ``keys`` has one row of keys per id.
+    """
+    y = obs["year"].to_numpy()
+    before = np.flatnonzero(y <= year)
+    # rows by year (the sort the changes were always taken in, so every sum adds in the
+    # same order), then each row's previous row of the same series
+    rows = before[np.argsort(y[before], kind="quicksort")]
+    s, v, t = sid[rows], obs["value"].to_numpy(float)[rows], y[rows].astype(float)
+    order = np.argsort(s, kind="stable")
+    prev = np.full(len(rows), -1)
+    same = s[order][1:] == s[order][:-1]
+    prev[order[1:][same]] = order[:-1][same]
+    with np.errstate(divide="ignore", invalid="ignore"):  # first years: no previous one
+        change = np.where(prev >= 0, (v - v[prev]) / (t - t[prev]), np.nan)
+    hist = (t < year) & ~np.isnan(change)
+    centre = pd.Series(change[hist]).groupby(s[hist]).median()
+    spread = change[hist] - centre.reindex(s[hist]).to_numpy()
     # breakdown cells are noisier than totals: one spread per indicator and breakdown
-    by = spread.abs().groupby([hist["indicator"], _breakdown(hist)])
+    cell = pd.MultiIndex.from_arrays([keys["indicator"], _breakdown(keys)]).factorize()[0]
+    by = pd.Series(np.abs(spread)).groupby(cell[s[hist]])
     # Iglewicz-Hoaglin: 1.4826 MAD, or 1.2533 x mean absolute deviation where the MAD is 0
     mad = by.median() * 1.4826
     mad = mad.where(mad > 0, by.mean() * 1.2533)
-    cur = o[o["year"] == year].dropna(subset=["change"])
-    last = cur.set_index(KEYS)["change"]
-    scale = mad.reindex(pd.MultiIndex.from_arrays([cur["indicator"], _breakdown(cur)]))
+    cur = (t == year) & ~np.isnan(change)
+    last, usual = change[cur], centre.reindex(s[cur]).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = (last - centre.reindex(last.index)) / scale.to_numpy()
-    return pd.DataFrame({"change": last, "usual_change": centre.reindex(last.index), "z": z})
+        z = (last - usual) / mad.reindex(cell[s[cur]]).to_numpy()
+    return pd.DataFrame({"change": last, "usual_change": usual, "z": z}, index=s[cur])
 
 
 def early_warnings(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025,
@@ -93,36 +112,35 @@ def early_warnings(obs: pd.DataFrame, catalogue: Catalogue, year: int = 2025,
     """
     check_lang(lang)
     obs = obs.assign(**{c: np.nan for c in ("numerator", "denominator") if c not in obs})
-    frames = []
-    a30 = assess(obs, catalogue, year, 2030, "unsd")
-    os30 = assess(obs, catalogue, year, 2030, "opensdg")
-    # a database that starts after 2025 (a district's first year) has no 2025 check to make
-    early = obs["value"].notna() & (pd.to_numeric(obs["year"]) <= 2025)
-    a25 = assess(obs, catalogue, min(year, 2025), 2025, "unsd") if early.any() else a30.iloc[:0]
-    pool = _pooled(obs, catalogue, year)
-    for a, kind, bad in _target_checks(a25, a30, os30):
-        frames.append(a[bad].assign(kind=kind))
-    w = pd.concat(frames, ignore_index=True) if frames else a30.iloc[:0].assign(kind="")
-    w = _guard(w, pool)
-    yo = _yoy(obs, year)
-    unusual = yo[yo["z"].abs() > _ROBUST_Z].reset_index()
-    unusual = _guard_yoy(unusual, obs, pool, year)
-    few = a30[a30["n_points"] < _MIN_POINTS].assign(kind="too_few_points")
+    catalogue.check_codes(obs["indicator"].unique())
+    _check_columns(obs)
+    sid, index = _series_ids(obs)
+    keys = index.to_frame(index=False)
+    a25, a30, os30 = _assessments(obs, sid, keys, catalogue, year)
+    pool = _pooled(obs, sid, index.get_level_values("indicator"), catalogue, year)
     cols = [*KEYS, "kind", "n_points", "latest_year", "latest_value", "base_year", "base_value",
             "target_op", "target", "target_prov", "target_year", "projected", "ratio",
             "change", "usual_change", "z", "small_numbers", "pooled", "ci_low", "ci_high",
             "responsible_unit"]
-    info = a30.set_index(KEYS)
-    unusual = unusual.join(info[["n_points", "latest_year", "latest_value",
-                                 "responsible_unit"]], on=KEYS)
-    out = pd.concat([w, unusual.assign(kind="unusual_change"), few], ignore_index=True)
+    used = [c for c in cols if c in a30.columns]  # carrying the other 8 columns costs time
+    # every frame below keeps its series ids as index, for the guards and the final order
+    frames = [a.loc[bad, used].assign(kind=kind)
+              for a, kind, bad in _target_checks(a25, a30, os30)]
+    w = _guard(pd.concat(frames), pool)
+    yo = _yoy(obs, sid, keys, year)
+    yo = yo[yo["z"].abs() > _ROBUST_Z]
+    unusual = _guard_yoy(keys.iloc[yo.index].assign(**yo), obs, sid, pool, year)
+    few = a30.loc[a30["n_points"] < _MIN_POINTS, used].assign(kind="too_few_points")
+    info = a30[["n_points", "latest_year", "latest_value", "responsible_unit"]]
+    unusual = unusual.assign(**info.reindex(unusual.index))
+    out = pd.concat([w, unusual.assign(kind="unusual_change"), few])
     out = out.reindex(columns=cols)
     out["year"] = year
     out["kind_label"] = out["kind"].map(lambda k: status_label(k, lang))
     out["reason"] = _reasons(out, lang)
-    order = {k: i for i, k in enumerate(WARNING_KINDS)}
-    out = out.sort_values(["indicator", "region", *DIMENSIONS, "kind"],
-                          key=lambda c: c.map(order) if c.name == "kind" else c)
+    # by keys (the series ids are the sorted keys' ranks) and the kinds' order
+    kind = pd.Index(WARNING_KINDS).get_indexer(out["kind"])
+    out = out.iloc[np.lexsort((kind, out.index.to_numpy()))]
     return out.reset_index(drop=True)[["year", *cols[:3], *cols[3:6], "kind_label", "reason",
                                        *cols[6:]]]
 
@@ -146,8 +164,34 @@ def _target_checks(a25: pd.DataFrame, a30: pd.DataFrame, os30: pd.DataFrame,
     return checks
 
 
+def _assessments(obs: pd.DataFrame, sid: np.ndarray, keys: pd.DataFrame, cat: Catalogue,
+                 year: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The UNSD 2025, UNSD 2030 and Open SDG 2030 assessments, indexed by series id.
+
+    What :func:`assess` would give, with one reshaping per data year and one target
+    look-up per target year instead of one each per assessment.
+    """
+    def wide_keys(up_to: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+        wide = _wide(obs, up_to, sid)
+        return wide, keys.iloc[wide.index].reset_index(drop=True)
+
+    def ided(a: pd.DataFrame, wide: pd.DataFrame) -> pd.DataFrame:
+        return a.set_axis(wide.index.to_numpy())
+
+    wide, k = wide_keys(year)
+    t30 = _targets(cat, pd.Index(k["indicator"]), 2030).reset_index(drop=True)
+    a30 = ided(_assess_wide(wide, k, cat, 2030, "unsd", targets=t30), wide)
+    os30 = ided(_assess_wide(wide, k, cat, 2030, "opensdg", targets=t30), wide)
+    # a database that starts after 2025 (a district's first year) has no 2025 check to make
+    if not (obs["value"].notna() & (pd.to_numeric(obs["year"]) <= 2025)).any():
+        return a30.iloc[:0], a30, os30
+    if min(year, 2025) != year:
+        wide, k = wide_keys(min(year, 2025))
+    return ided(_assess_wide(wide, k, cat, 2025, "unsd"), wide), a30, os30
+
+
 def _guard(w: pd.DataFrame, pool: pd.DataFrame) -> pd.DataFrame:
-    p = pool.reindex(pd.MultiIndex.from_frame(w[KEYS]))
+    p = pool.reindex(w.index)
     small = (p["latest_events"] < _SMALL_COUNT).to_numpy()
     lower = w["target_op"].to_numpy() == "<="
     wrong_side = np.where(lower, p["ci_low"].to_numpy() > w["target"].to_numpy(),
@@ -158,24 +202,24 @@ def _guard(w: pd.DataFrame, pool: pd.DataFrame) -> pd.DataFrame:
     return w[keep]
 
 
-def _guard_yoy(u: pd.DataFrame, obs: pd.DataFrame, pool: pd.DataFrame,
+def _guard_yoy(u: pd.DataFrame, obs: pd.DataFrame, sid: np.ndarray, pool: pd.DataFrame,
                year: int) -> pd.DataFrame:
     """Keep a small-count unusual change only if an exact test says the rate changed.
 
     The latest year's events are compared with the pooled previous years by the conditional
     binomial test of two Poisson rates (events of the latest year given the total, with
-    probability its share of the exposure), two-sided at 5 %.
+    probability its share of the exposure), two-sided at 5 %.  ``u`` is indexed by series id.
     """
     if u.empty:
         return u.assign(small_numbers=pd.Series(dtype=bool))
-    idx = pd.MultiIndex.from_frame(u[KEYS])
+    idx = u.index
     p = pool.reindex(idx)
     small = (p["latest_events"] < _SMALL_COUNT).to_numpy()
-    counts = obs[["numerator", "denominator"]].notna().all(axis=1)
-    o = obs[counts & (obs["year"] <= year) & (obs["year"] >= year - _POOL_YEARS)]
-    now = o[o["year"] == year].set_index(KEYS)[["numerator", "denominator"]].reindex(idx)
-    before = o[o["year"] < year].groupby(KEYS, observed=True)[
-        ["numerator", "denominator"]].sum().reindex(idx)
+    y = obs["year"].to_numpy()
+    counts = obs[["numerator", "denominator"]]
+    ok = counts.notna().all(axis=1).to_numpy() & (y <= year) & (y >= year - _POOL_YEARS)
+    now = counts[ok & (y == year)].set_axis(sid[ok & (y == year)]).reindex(idx)
+    before = counts[ok & (y < year)].groupby(sid[ok & (y < year)]).sum().reindex(idx)
     k = now["numerator"].to_numpy(float)
     total = k + before["numerator"].to_numpy(float)
     share = now["denominator"].to_numpy(float) / (now["denominator"].to_numpy(float)
@@ -191,13 +235,18 @@ def _reasons(w: pd.DataFrame, lang: str) -> pd.Series:
     zh = check_lang(lang) == "zh"
     if w.empty:  # no warnings: string arithmetic on empty float columns would fail
         return pd.Series(dtype=object, index=w.index)
-    fmt = lambda x: "" if pd.isna(x) else f"{x:.4g}"  # noqa: E731
-    tgt = w["target_op"].fillna("") + " " + w["target"].map(fmt) + \
-        np.where(w["target_prov"] == "P", "*", "")
-    latest = w["latest_value"].map(fmt) + " (" + w["latest_year"].map(fmt) + ")"
-    proj = w["projected"].map(fmt)
-    change = w["change"].map(fmt) + (" 常年 " if zh else " vs usual ") + \
-        w["usual_change"].map(fmt)
+    # the texts are Python strings in object arrays: each row is formatted in Python anyway,
+    # and pyarrow string arithmetic on a few dozen rows cost several times the formatting
+    fmt = np.frompyfunc(lambda x: "" if pd.isna(x) else f"{x:.4g}", 1, 1)
+
+    def num(column: str) -> np.ndarray:
+        return fmt(w[column].to_numpy(object))
+
+    tgt = w["target_op"].fillna("").to_numpy(object) + " " + num("target") + \
+        np.where(w["target_prov"] == "P", "*", "").astype(object)
+    latest = num("latest_value") + " (" + num("latest_year") + ")"
+    proj = num("projected")
+    change = num("change") + (" 常年 " if zh else " vs usual ") + num("usual_change")
     texts = {
         "projected_miss_2030": (f"{'预计2030年' if zh else 'projected 2030: '}" + proj
                                 + (" 目标 " if zh else ", target ") + tgt),
@@ -205,16 +254,16 @@ def _reasons(w: pd.DataFrame, lang: str) -> pd.Series:
                                 + (" 目标 " if zh else ", target ") + tgt),
         "missed_2025": (("最新 " if zh else "latest ") + latest + (" 目标 " if zh else
                                                                     ", target ") + tgt),
-        "off_path": (("进展比 R=" if zh else "progress ratio R=") + w["ratio"].map(fmt)
+        "off_path": (("进展比 R=" if zh else "progress ratio R=") + num("ratio")
                      + (" < 0.60，目标 " if zh else " < 0.60, target ") + tgt),
         "unusual_change": ("年变化 " if zh else "annual change ") + change,
-        "too_few_points": ("有数据的年份数：" if zh else "years with data: ")
-        + w["n_points"].map(fmt),
+        "too_few_points": ("有数据的年份数：" if zh else "years with data: ") + num("n_points"),
     }
-    out = pd.Series("", index=w.index, dtype=object)
+    kinds = w["kind"].to_numpy(object)
+    out = np.full(len(w), "", dtype=object)
     for kind, text in texts.items():
-        out = out.where(w["kind"] != kind, text)
-    pooled = (("；合并近3年 " if zh else "; pooled 3 years ") + w["pooled"].map(fmt) + " ["
-              + w["ci_low"].map(fmt) + ", " + w["ci_high"].map(fmt) + "]")
-    return out.where(~w["small_numbers"].fillna(False).astype(bool), out + pooled)
-
+        out = np.where(kinds == kind, text, out)
+    pooled = (("；合并近3年 " if zh else "; pooled 3 years ") + num("pooled") + " ["
+              + num("ci_low") + ", " + num("ci_high") + "]")
+    small = w["small_numbers"].fillna(False).astype(bool).to_numpy()
+    return pd.Series(np.where(small, out + pooled, out), index=w.index, dtype=object)

@@ -26,6 +26,7 @@ import getpass
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import duckdb
@@ -130,7 +131,10 @@ class Database:
 
     def catalogue(self) -> Catalogue:
         """The catalogue stored with the data (as it was when the data were written)."""
-        return Catalogue(self._con.execute("SELECT * FROM indicators").df())
+        if not self.read_only:
+            return Catalogue(self._con.execute("SELECT * FROM indicators").df())
+        # every caller gets its own copy of the kept table
+        return Catalogue._validated(_stored_catalogue(file_stamp(self.path)).copy(), None, None)
 
     def regions(self) -> Regions:
         return Regions(self._con.execute("SELECT * FROM regions").df())
@@ -163,9 +167,10 @@ class Database:
         clause = _breakdown_clause(breakdown)
         if clause:
             where = f"{where} AND {clause}" if where else f"WHERE {clause}"
-        df = self._con.execute(
+        # through Arrow: the same frame as .df() (tested), a fifth less CPU for the strings
+        df = self._con.sql(
             f"SELECT * EXCLUDE (revision, batch_id) FROM observations {where} "
-            f"ORDER BY {', '.join(KEY_COLUMNS)}", params).df()
+            f"ORDER BY {', '.join(KEY_COLUMNS)}", params=params).to_arrow_table().to_pandas()
         return df.astype({"year": int})
 
     def history(self, indicator: str, region: str, year: int) -> pd.DataFrame:
@@ -346,6 +351,28 @@ class _Transaction:
 
     def __exit__(self, exc_type: object, *rest: object) -> None:
         self.con.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+# Reading and validating the catalogue took 20 ms of a report's set-up: kept per database
+# version (file_stamp), for the last 4 versions.  A connection to a file already open in this
+# process shares its DuckDB instance, so the open below costs well under a millisecond.
+@lru_cache(maxsize=4)
+def _stored_catalogue(stamp: tuple) -> pd.DataFrame:
+    with connect(stamp[0]) as db:
+        return Catalogue(db._con.execute("SELECT * FROM indicators").df()).table
+
+
+def file_stamp(path: Path) -> tuple:
+    """What identifies a database's contents: path, and mtime, size and inode of the file and
+    of its write-ahead log (a committed write changes one of them)."""
+    def stat(p: Path) -> tuple[int, int, int] | None:
+        try:
+            st = p.stat()
+        except FileNotFoundError:
+            return None
+        return st.st_mtime_ns, st.st_size, st.st_ino
+
+    return str(path), str(path.resolve()), stat(path), stat(path.with_name(path.name + ".wal"))
 
 
 def _scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> object:

@@ -26,6 +26,7 @@ True
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,23 @@ def provenance_line(items: list[Provenance] | Provenance | None, lang: str = "zh
 
 def database_provenance(path: str | Path | None = None) -> Provenance:
     """Provenance of a monitoring database (default: the configured one)."""
+    from .database import file_stamp
+
+    p = Path(path) if path else config.paths().database
+    if not p.exists():
+        return _database_provenance(p)  # connect's error, naming the file
+    return _cached_provenance(file_stamp(p))
+
+
+# Every report opens with the provenance line: hashing the file and opening DuckDB (20 ms
+# for its start-up alone) once per database version, not once per report, is a quarter of
+# a topic report's set-up.  A Provenance is frozen, so sharing it is safe.
+@lru_cache(maxsize=4)
+def _cached_provenance(stamp: tuple) -> Provenance:
+    return _database_provenance(Path(stamp[0]))
+
+
+def _database_provenance(path: Path) -> Provenance:
     from .database import connect
 
     with connect(path) as db:
