@@ -14,6 +14,13 @@ from ._labels import (
 )
 
 
+def _region_names(codes: pd.Series, names: pd.Series | dict) -> np.ndarray:
+    """Region names for the codes; a code without a name shows as itself."""
+    # as objects: codes none of which has a name map to float NaN, which pandas 4 will not
+    # fill with text
+    return codes.map(names).astype(object).fillna(codes).to_numpy()
+
+
 def _dims_label(frame: pd.DataFrame, lang: str) -> pd.Series:
     parts = [frame[d].map(lambda v, d=d: "" if v == "total" else label(d, v, lang))
              for d in DIMENSIONS]
@@ -81,7 +88,7 @@ def format_status(assessment: pd.DataFrame, catalogue: Catalogue, names: pd.Seri
     return pd.DataFrame({
         col["code"]: a["indicator"].to_numpy(),
         col["name"]: name.to_numpy(),
-        col["region"]: a["region"].map(names).fillna(a["region"]).to_numpy(),
+        col["region"]: _region_names(a["region"], names),
         ("分组" if zh else "Group"): _dims_label(a, lang).to_numpy(),
         col["year"]: a["latest_year"].to_numpy(),
         col["value"]: a["latest_value"].round(2).to_numpy(),
@@ -106,7 +113,7 @@ def format_warnings(warnings: pd.DataFrame, catalogue: Catalogue, names: pd.Seri
     return pd.DataFrame({
         label("column", "code", lang): w["indicator"].to_numpy(),
         label("column", "name", lang): name.to_numpy(),
-        label("column", "region", lang): w["region"].map(names).fillna(w["region"]).to_numpy(),
+        label("column", "region", lang): _region_names(w["region"], names),
         ("分组" if zh else "Group"): _dims_label(w, lang).to_numpy(),
         ("预警类型" if zh else "Warning"): w["kind_label"].to_numpy(),
         ("依据" if zh else "Evidence"): w["reason"].to_numpy(),

@@ -86,7 +86,7 @@ def register_status(register: pd.DataFrame, year: int, years: Iterable[int] | No
     reg = register[register["year"].isin(upto)]
     warned = (reg.assign(hit=True).pivot_table(index=REGISTER_KEY, columns="year",
                                                 values="hit", aggfunc="any")
-              .reindex(columns=upto).fillna(False).astype(bool))
+              .reindex(columns=upto).fillna(0).astype(bool))
     now = warned[year]
     before = warned[prev] if prev is not None else pd.Series(False, index=warned.index)
     keep = now | before
@@ -125,7 +125,7 @@ def _attach_responses(out: pd.DataFrame, responses: pd.DataFrame | None) -> pd.D
 def format_register(status: pd.DataFrame, catalogue: Catalogue, names: pd.Series,
                     lang: str = "zh") -> pd.DataFrame:
     """The register status (:func:`register_status`) as a readable table in ``lang``."""
-    from ._formatting import _dims_label, _unit_names
+    from ._formatting import _dims_label, _region_names, _unit_names
 
     zh = check_lang(lang) == "zh"
     s = status
@@ -136,7 +136,7 @@ def format_register(status: pd.DataFrame, catalogue: Catalogue, names: pd.Series
     out = pd.DataFrame({
         ("代码" if zh else "Code"): s["indicator"].to_numpy(),
         ("名称" if zh else "Name"): ind["name_zh" if zh else "name_en"].to_numpy(),
-        ("地区" if zh else "Region"): s["region"].map(names).fillna(s["region"]).to_numpy(),
+        ("地区" if zh else "Region"): _region_names(s["region"], names),
         ("分组" if zh else "Group"): _dims_label(s, lang).to_numpy(),
         ("预警类型" if zh else "Warning"):
             s["kind"].map(lambda k: status_label(k, lang)).to_numpy(),
