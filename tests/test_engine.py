@@ -344,8 +344,11 @@ def test_package_versions_are_read_again_after_an_install(tmp_path, monkeypatch)
     from workbench.execution import runner
 
     monkeypatch.setattr(sys, "path", [str(tmp_path)])
-    before = runner._import_path_stamp()
+    runner.package_versions()
+    read = runner._versions.cache_info().misses
+    runner.package_versions()
+    assert runner._versions.cache_info().misses == read  # nothing installed: kept
     time.sleep(0.01)
     (tmp_path / "newpkg-1.0.dist-info").mkdir()
-    assert runner._import_path_stamp() != before
     assert runner.package_versions()["python"] == sys.version.split()[0]
+    assert runner._versions.cache_info().misses == read + 1  # read again

@@ -36,8 +36,7 @@ import pandas as pd
 from ..foundation.i18n import label
 from ..protection.disclosure import MARK
 
-__all__ = ["FLAG_MARKS", "MARK", "cell_flags", "flag_notes", "numbers_with_marks", "note_mark",
-           "append_marks"]
+__all__ = ["FLAG_MARKS", "MARK", "cell_flags", "flag_notes", "numbers_with_marks", "note_mark"]
 
 FLAG_MARKS = {"imputed": "†", "provisional": "‡", "suppressed": MARK}
 _NOTES = {
@@ -129,14 +128,3 @@ def note_mark(note: str) -> str:
 def flag_notes(kinds: list[str], lang: str) -> list[str]:
     """One footnote per kind of mark used, in the report's language."""
     return [_NOTES[k][0 if lang == "zh" else 1] for k in FLAG_MARKS if k in kinds]
-
-
-def append_marks(text: pd.Series, masks: dict[str, np.ndarray]) -> pd.Series:
-    """Add the marks after the formatted numbers (a space, then ``†``, ``‡``)."""
-    if not any(m.any() for m in masks.values()):
-        return text
-    text = text.astype(object)
-    suffix = pd.Series("", index=text.index)
-    for kind, mask in masks.items():
-        suffix = suffix.where(~mask, suffix + FLAG_MARKS[kind])
-    return text.where(suffix.eq(""), text + " " + suffix)
