@@ -247,6 +247,52 @@ def test_the_engine_uses_its_own_client_and_shutdown():
     assert ZygoteKernelManager.shutdown_kernel is ZygoteKernelManager._async_shutdown_kernel
 
 
+def test_the_client_retries_a_kernel_that_is_still_binding_soon():
+    """zmq waits 100-200 ms before retrying a refused connection; a forked kernel binds
+    its ports about 0.05 s after the client connects, so every report waited for that.
+    The client's sockets retry after 5 ms, doubling up to 1 s; the context is its own.
+    """
+    import zmq
+    import zmq.asyncio
+
+    from workbench.execution._engine import ZygoteKernelManager
+
+    client = ZygoteKernelManager(kernel_name="python3").client()
+    assert client.context is not zmq.asyncio.Context.instance()
+    sock = client.context.socket(zmq.DEALER)
+    try:
+        assert sock.getsockopt(zmq.RECONNECT_IVL) == 5
+        assert sock.getsockopt(zmq.RECONNECT_IVL_MAX) == 1000
+    finally:
+        sock.close(linger=0)
+        client.context.destroy(linger=0)
+    plain = zmq.Context()
+    try:
+        with plain.socket(zmq.DEALER) as other:  # the process's other sockets are untouched
+            assert other.getsockopt(zmq.RECONNECT_IVL) == 100
+    finally:
+        plain.term()
+
+
+def test_a_kernel_lets_its_control_thread_answer_the_shutdown_before_exiting():
+    """ipykernel's exit handler stops IOPub while the control thread may still flush the
+    shutdown's idle status through it; that flush then blocks until the watchdog ends
+    the kernel (0.5 s of a worker idle).  The kernel joins its control thread first."""
+    import threading
+
+    from workbench.execution._zygote import _let_control_finish
+
+    answered = threading.Event()
+
+    class App:
+        control_thread = threading.Thread(target=lambda: (time.sleep(0.1), answered.set()))
+
+    App.control_thread.start()
+    _let_control_finish(App())
+    assert answered.is_set() and not App.control_thread.is_alive()
+    _let_control_finish(type("NoControlThread", (), {})())  # an app without one is fine
+
+
 def test_a_hanging_exit_handler_does_not_hold_the_batch(outputs_dir, tmp_path):
     """A report whose exit handler sleeps a minute: the kernel still ends, the batch goes on.
 

@@ -31,10 +31,12 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
+import zmq
+import zmq.asyncio
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import Type
+from traitlets import Type, default
 
 from ..foundation.errors import WorkbenchError
 from ._zygote import IMPORT_ENV_PREFIXES, package_home, set_parent_death_signal
@@ -43,6 +45,8 @@ __all__ = ["Zygote", "ZygoteProvisioner", "ZygoteKernelManager", "ZygoteKernelCl
            "shared_zygote", "close_shared_zygote", "settle_kernels", "kernel_exits", "execute"]
 
 _START_TIMEOUT = 180.0
+# how soon a client retries connecting to a kernel that is not listening yet (ms)
+_RECONNECT_MS = 5
 
 
 def _import_env(env: dict[str, str] | os._Environ) -> dict[str, str]:
@@ -232,6 +236,19 @@ class ZygoteKernelClient(AsyncKernelClient):
     zygote knows its children), and stopping a heartbeat thread costs up to its
     1 s beat at the end of every report.
     """
+
+    @default("context")
+    def _context_default(self) -> zmq.asyncio.Context:
+        # The client connects while the forked kernel is still binding its ports. zmq
+        # retries a refused connection after 100-200 ms (RECONNECT_IVL plus jitter), so
+        # every report waited about 0.1 s for a kernel ready after 0.05 s of CPU. The
+        # interval doubles up to 1 s while a kernel stays unreachable (one that died).
+        # The context is this client's own (jupyter_client destroys it with the channels).
+        self._created_context = True
+        context = zmq.asyncio.Context()
+        context.setsockopt(zmq.RECONNECT_IVL, _RECONNECT_MS)
+        context.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
+        return context
 
     def start_channels(self, shell: bool = True, iopub: bool = True, stdin: bool = True,
                        hb: bool = False, control: bool = True) -> None:

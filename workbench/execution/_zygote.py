@@ -203,6 +203,21 @@ def _reseed() -> None:
         numpy.random.seed()
 
 
+def _let_control_finish(app: Any) -> None:
+    """Wait for the control thread to finish the shutdown request it is answering.
+
+    The shutdown request stops the shell loop, so ``app.start()`` returns while
+    the control thread still flushes and publishes its idle status through the
+    IOPub thread.  ipykernel's exit handler stops the IOPub thread first, and a
+    flush then blocks for good (until the watchdog below ends the process: a
+    report's run waited up to ``_EXIT_GRACE`` for it).  The control loop has
+    been told to stop already; joining it lets it finish first.
+    """
+    thread = getattr(app, "control_thread", None)
+    if thread is not None and thread.is_alive():
+        thread.join(timeout=_EXIT_GRACE)
+
+
 def _become_kernel(request: dict[str, Any], zygote_pid: int, protocol: tuple[int, int]) -> NoReturn:
     """In the forked child: turn into an IPython kernel; never return."""
     code = 1
@@ -239,6 +254,7 @@ def _become_kernel(request: dict[str, Any], zygote_pid: int, protocol: tuple[int
         if inline is not None:
             inline._enable_matplotlib_integration()
         app.start()
+        _let_control_finish(app)
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
