@@ -257,21 +257,67 @@ def test_the_client_retries_a_kernel_that_is_still_binding_soon():
 
     from workbench.execution._engine import ZygoteKernelManager
 
-    client = ZygoteKernelManager(kernel_name="python3").client()
-    assert client.context is not zmq.asyncio.Context.instance()
-    sock = client.context.socket(zmq.DEALER)
-    try:
-        assert sock.getsockopt(zmq.RECONNECT_IVL) == 5
-        assert sock.getsockopt(zmq.RECONNECT_IVL_MAX) == 1000
-    finally:
-        sock.close(linger=0)
-        client.context.destroy(linger=0)
+    manager = ZygoteKernelManager(kernel_name="python3")
+    client = manager.client()
+    assert client.context is not manager.context
+    for context in (manager.context, client.context):  # the manager sends the shutdown
+        assert context is not zmq.asyncio.Context.instance()
+        sock = context.socket(zmq.DEALER)
+        try:
+            assert sock.getsockopt(zmq.RECONNECT_IVL) == 5
+            assert sock.getsockopt(zmq.RECONNECT_IVL_MAX) == 1000
+        finally:
+            sock.close(linger=0)
+            context.destroy(linger=0)
     plain = zmq.Context()
     try:
         with plain.socket(zmq.DEALER) as other:  # the process's other sockets are untouched
             assert other.getsockopt(zmq.RECONNECT_IVL) == 100
     finally:
         plain.term()
+
+
+def _exit_statuses(monkeypatch):
+    """Record the kernel exit statuses each run waits for (0: it exited by itself)."""
+    from workbench.execution import _engine
+
+    seen, settle = [], _engine.settle_kernels
+
+    def recording(*args, **kwargs):
+        seen.append(settle(*args, **kwargs))
+        return seen[-1]
+
+    monkeypatch.setattr(_engine, "settle_kernels", recording)
+    return seen
+
+
+def test_short_notebooks_kernels_hear_their_shutdown(outputs_dir, tmp_path, monkeypatch):
+    """A notebook done within zmq's first reconnect: its shutdown request was queued on the
+    manager's still unconnected control socket and dropped when that closed, so the kernel
+    lived on until settle_kernels killed it 5 s later (-9).  Each now exits by itself."""
+    from workbench.execution.runner import run_notebook
+
+    seen = _exit_statuses(monkeypatch)
+    source = _notebook(tmp_path / "short.ipynb", "print(action)")
+    runs = [run_notebook(source, {"action": f"run{i}"}, update_index=False) for i in range(4)]
+    assert [run.status for run in runs] == ["completed"] * 4
+    assert seen == [[0]] * 4
+
+
+def test_a_hanging_exit_handler_is_ended_by_the_kernel_itself(outputs_dir, tmp_path,
+                                                              monkeypatch, capfd):
+    """The kernel's watchdog ends it 0.5 s into its exit handlers (status 0, a line in the
+    worker's log), before settle_kernels' 5 s grace would kill it (-9)."""
+    from workbench.execution._engine import close_shared_zygote
+    from workbench.execution.runner import run_notebook
+
+    close_shared_zygote()  # the next one writes its log to the stderr captured here
+    seen = _exit_statuses(monkeypatch)
+    source = _notebook(tmp_path / "atexit.ipynb",
+                       "import atexit, time\natexit.register(time.sleep, 60)\nprint(action)")
+    assert run_notebook(source, update_index=False).status == "completed"
+    assert seen == [[0]]
+    assert "exit handlers overran 0.5 s; ended" in capfd.readouterr().err
 
 
 def test_a_kernel_lets_its_control_thread_answer_the_shutdown_before_exiting():

@@ -229,6 +229,24 @@ class ZygoteProvisioner(LocalProvisioner):
         await self.send_signal(signal.SIGTERM)
 
 
+def _quickly_reconnecting_context() -> zmq.asyncio.Context:
+    """A zmq context whose sockets retry a refused connection after 5 ms, not 100-200 ms.
+
+    The manager and the client connect while the forked kernel is still binding its
+    ports, and zmq retries after RECONNECT_IVL plus jitter.  With the default, every
+    report waited about 0.1 s for a kernel ready after 0.05 s of CPU, and a short
+    notebook's shutdown request could still be queued on the manager's unconnected
+    control socket when jupyter_client closed it (100 ms linger): the kernel never
+    heard it and was killed 5 s later.  The interval doubles up to 1 s while a kernel
+    stays unreachable (one that died).  Manager and client each own their context
+    (jupyter_client destroys it with them), so no other socket is affected.
+    """
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.RECONNECT_IVL, _RECONNECT_MS)
+    context.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
+    return context
+
+
 class ZygoteKernelClient(AsyncKernelClient):
     """Ready as soon as the kernel's IOPub says so, not after a fixed 0.2 s flush.
 
@@ -239,16 +257,8 @@ class ZygoteKernelClient(AsyncKernelClient):
 
     @default("context")
     def _context_default(self) -> zmq.asyncio.Context:
-        # The client connects while the forked kernel is still binding its ports. zmq
-        # retries a refused connection after 100-200 ms (RECONNECT_IVL plus jitter), so
-        # every report waited about 0.1 s for a kernel ready after 0.05 s of CPU. The
-        # interval doubles up to 1 s while a kernel stays unreachable (one that died).
-        # The context is this client's own (jupyter_client destroys it with the channels).
         self._created_context = True
-        context = zmq.asyncio.Context()
-        context.setsockopt(zmq.RECONNECT_IVL, _RECONNECT_MS)
-        context.setsockopt(zmq.RECONNECT_IVL_MAX, 1000)
-        return context
+        return _quickly_reconnecting_context()
 
     def start_channels(self, shell: bool = True, iopub: bool = True, stdin: bool = True,
                        hb: bool = False, control: bool = True) -> None:
@@ -307,6 +317,11 @@ class ZygoteKernelManager(AsyncKernelManager):
     client_class = "workbench.execution._engine.ZygoteKernelClient"
     # AsyncKernelManager's own client_factory default ignores client_class
     client_factory = Type(default_value=ZygoteKernelClient, klass=AsyncKernelClient)
+
+    @default("context")
+    def _context_default(self) -> zmq.asyncio.Context:
+        self._created_context = True
+        return _quickly_reconnecting_context()
 
     async def _async_pre_start_kernel(self, **kw: Any) -> Any:
         self.kernel_id = self.kernel_id or kw.pop("kernel_id", str(uuid.uuid4()))

@@ -224,6 +224,18 @@ def _reseed() -> None:
         numpy.random.seed()
 
 
+# the zygote's stderr (the worker's log), kept apart from fd 2, which ipykernel redirects
+# into its IOPub capture in every kernel
+_LOG_FD = 2
+
+
+def _forced_exit(code: int) -> NoReturn:
+    """End a kernel whose exit handlers overran, saying so in the worker's log."""
+    os.write(_LOG_FD, f"workbench: kernel {os.getpid()} exit handlers overran {_EXIT_GRACE} s; "
+                "ended\n".encode())
+    os._exit(code)
+
+
 def _let_control_finish(app: Any) -> None:
     """Wait for the control thread to finish the shutdown request it is answering.
 
@@ -282,9 +294,9 @@ def _become_kernel(request: dict[str, Any], zygote_pid: int, protocol: tuple[int
     except BaseException:
         traceback.print_exc()
     finally:
-        # ipykernel's own exit handler can wait up to 10 s on a flush its stopped IOPub
-        # thread never answers (a shutdown race); the report is complete by then
-        watchdog = threading.Timer(_EXIT_GRACE, os._exit, args=(code,))
+        # exit handlers (a report's own, or ipykernel's if its shutdown race strikes
+        # anyway) get _EXIT_GRACE; the report is complete by then
+        watchdog = threading.Timer(_EXIT_GRACE, _forced_exit, args=(code,))
         watchdog.daemon = True
         watchdog.start()
         try:
@@ -377,7 +389,8 @@ def main() -> None:
     set_parent_death_signal()
     # the protocol keeps the original stdin/stdout; fd 1 becomes stderr so that
     # nothing a module prints can corrupt it, and kernels inherit sane std streams
-    inp, out = os.dup(0), os.dup(1)
+    global _LOG_FD
+    inp, out, _LOG_FD = os.dup(0), os.dup(1), os.dup(2)
     os.dup2(2, 1)
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
