@@ -277,6 +277,79 @@ def test_the_client_retries_a_kernel_that_is_still_binding_soon():
         plain.term()
 
 
+SOCKETS = """from ipykernel.kernelapp import IPKernelApp
+import zmq
+app = IPKernelApp.instance()
+print(app.transport, app.shell_socket.getsockopt(zmq.LAST_ENDPOINT).decode())"""
+
+
+def test_forked_kernels_listen_on_private_unix_sockets(outputs_dir, tmp_path):
+    """jupyter_client's TCP ports are free when it picks them, not always when the kernel
+    binds them: another process can take one in between and the kernel dies at its start
+    ("Address already in use", papermill#511; one report in about 600 here with two
+    workers).  A forked kernel listens on Unix sockets in this process's own folder (mode
+    0700, so no other user connects either), and they are gone after the run."""
+    from workbench.execution.runner import run_notebook
+
+    run = run_notebook(_notebook(tmp_path / "sockets.ipynb", SOCKETS), update_index=False)
+    assert run.status == "completed"
+    cells = nbformat.read(run.run_dir / "sockets.ipynb", as_version=4).cells
+    transport, endpoint = cells[-1].outputs[0]["text"].split()
+    assert transport == "ipc" and endpoint.startswith("ipc:///")
+    socket_file = endpoint.removeprefix("ipc://")
+    folder = os.stat(os.path.dirname(socket_file))
+    assert folder.st_mode & 0o777 == 0o700 and folder.st_uid == os.getuid()
+    assert not os.path.exists(socket_file)
+
+
+def test_kernels_the_zygote_does_not_fork_keep_tcp(monkeypatch, tmp_path):
+    """Another language's kernel may not speak IPC; and a socket path must fit in 108 bytes."""
+    from workbench.execution import _engine
+
+    def manager(cmd):
+        km = _engine.ZygoteKernelManager(kernel_name="python3")
+        km.kernel_id = "0123456789abcdef-rest"
+        monkeypatch.setattr(km, "format_kernel_cmd", lambda **kw: cmd)
+        km._listen_on_unix_sockets()
+        return km
+
+    ours = [sys.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"]
+    assert manager(["/usr/bin/R", "--slave", "-f", "kernel.json"]).transport == "tcp"
+    forked = manager(ours)
+    assert forked.transport == "ipc" and forked.ip.endswith("/0123456789abcdef")
+    deep = tmp_path / ("d" * 100)
+    deep.mkdir()
+    monkeypatch.setattr(_engine, "_IPC_FOLDER", [(os.getpid(), str(deep))])
+    assert _engine.ipc_prefix("0123456789abcdef") is None
+    assert manager(ours).transport == "tcp"
+    _engine._remove_ipc_folder(os.getpid() + 1, str(deep))  # a forked child's atexit
+    assert deep.is_dir()
+    _engine._remove_ipc_folder(os.getpid(), str(deep))
+    assert not deep.exists()
+
+
+def test_a_kernel_that_cannot_start_fails_its_run_with_the_reason(outputs_dir, tmp_path,
+                                                                   monkeypatch):
+    """The kernel's own exception reaches the run's error, not only its exit code (its
+    traceback goes to the worker's log, which a batch removes when the worker ends well)."""
+    from workbench.execution import _engine
+    from workbench.execution.runner import run_notebook
+
+    spawn = _engine.Zygote.spawn
+
+    def unreadable_connection_file(self, argv, cwd, env):
+        broken = tmp_path / "broken.json"
+        broken.write_text("{not json")
+        return spawn(self, [str(broken) if a.endswith(".json") else a for a in argv], cwd, env)
+
+    monkeypatch.setattr(_engine.Zygote, "spawn", unreadable_connection_file)
+    run = run_notebook(_notebook(tmp_path / "nostart.ipynb", "print(1)"), update_index=False)
+    assert run.status == "failed"
+    error = run.manifest["error"]
+    assert "Kernel died before replying to kernel_info" in error
+    assert "(kernel process ended with exit code 1: JSONDecodeError: " in error
+
+
 def _exit_statuses(monkeypatch):
     """Record the kernel exit statuses each run waits for (0: it exited by itself)."""
     from workbench.execution import _engine

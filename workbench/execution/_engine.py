@@ -18,12 +18,15 @@ Examples
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import os
 import select
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -42,11 +45,14 @@ from ..foundation.errors import WorkbenchError
 from ._zygote import IMPORT_ENV_PREFIXES, package_home, set_parent_death_signal
 
 __all__ = ["Zygote", "ZygoteProvisioner", "ZygoteKernelManager", "ZygoteKernelClient",
-           "shared_zygote", "close_shared_zygote", "settle_kernels", "kernel_exits", "execute"]
+           "shared_zygote", "close_shared_zygote", "settle_kernels", "kernel_exits", "execute",
+           "ipc_prefix", "kernel_start_failures"]
 
 _START_TIMEOUT = 180.0
 # how soon a client retries connecting to a kernel that is not listening yet (ms)
 _RECONNECT_MS = 5
+# a Unix socket's path must fit in sockaddr_un (108 bytes on Linux, with its NUL)
+_MAX_SOCKET_PATH = 100
 
 
 def _import_env(env: dict[str, str] | os._Environ) -> dict[str, str]:
@@ -129,6 +135,8 @@ _SHARED: dict[str, Zygote] = {}
 _EXITING: list[tuple[Zygote, int]] = []
 # exit statuses of this process's kernels, by pid, until read by kernel_exits()
 _EXITS: dict[int, int] = {}
+# why kernels that never started failed, by pid, until read by kernel_start_failures()
+_START_FAILURES: dict[int, str] = {}
 
 
 def kernel_exits() -> list[int]:
@@ -136,6 +144,24 @@ def kernel_exits() -> list[int]:
     statuses = list(_EXITS.values())
     _EXITS.clear()
     return statuses
+
+
+def kernel_start_failures() -> list[str]:
+    """Why the kernels that failed to start since the last call failed (their exception)."""
+    reasons = list(_START_FAILURES.values())
+    _START_FAILURES.clear()
+    return reasons
+
+
+def _exit_status(zygote: Zygote, pid: int) -> int | None:
+    """Ask the zygote whether kernel ``pid`` has ended, recording how (None: running)."""
+    answer = zygote.request({"op": "poll", "pid": pid})
+    if answer.get("reason"):
+        _START_FAILURES[pid] = str(answer["reason"])
+    if answer["status"] is None:
+        return None
+    _EXITS[pid] = int(answer["status"])
+    return _EXITS[pid]
 
 
 def shared_zygote() -> Zygote:
@@ -192,11 +218,7 @@ class ZygoteProvisioner(LocalProvisioner):
         zygote = _SHARED.get("zygote")
         if zygote is None or not zygote.alive:
             return -9  # the zygote is gone, and its kernels with it
-        status = zygote.request({"op": "poll", "pid": self.zygote_pid})["status"]
-        if status is None:
-            return None
-        _EXITS[self.zygote_pid] = int(status)
-        return int(status)
+        return _exit_status(zygote, self.zygote_pid)
 
     async def wait(self) -> int | None:
         if self.zygote_pid is None:
@@ -306,6 +328,30 @@ class ZygoteKernelClient(AsyncKernelClient):
                 return True
 
 
+# this process's private folder of kernel sockets: (creating pid, path)
+_IPC_FOLDER: list[tuple[int, str]] = []
+
+
+def _remove_ipc_folder(pid: int, folder: str) -> None:
+    if os.getpid() == pid:  # never from a forked child that runs this process's atexit
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def ipc_prefix(kernel_id: str) -> str | None:
+    """Where one kernel's Unix sockets go (``<prefix>-<n>``), or None if too long a path.
+
+    The folder is this process's own, readable by its user only (``mkdtemp``), and
+    removed when the process ends; a kernel's id keeps its sockets apart from others'.
+    """
+    if not _IPC_FOLDER or _IPC_FOLDER[0][0] != os.getpid() or \
+            not os.path.isdir(_IPC_FOLDER[0][1]):
+        folder = tempfile.mkdtemp(prefix="wb-kernels-")
+        atexit.register(_remove_ipc_folder, os.getpid(), folder)
+        _IPC_FOLDER[:] = [(os.getpid(), folder)]
+    prefix = os.path.join(_IPC_FOLDER[0][1], kernel_id.replace("-", "")[:16])
+    return prefix if len(prefix) + 4 <= _MAX_SOCKET_PATH else None
+
+
 class ZygoteKernelManager(AsyncKernelManager):
     """``AsyncKernelManager`` whose kernels come from this process's zygote.
 
@@ -328,7 +374,26 @@ class ZygoteKernelManager(AsyncKernelManager):
         if self.provisioner is None:
             self.provisioner = ZygoteProvisioner(kernel_id=self.kernel_id,
                                                  kernel_spec=self.kernel_spec, parent=self)
+        self._listen_on_unix_sockets()
         return await super()._async_pre_start_kernel(**kw)
+
+    def _listen_on_unix_sockets(self) -> None:
+        """A forked kernel listens on Unix sockets in a private folder, not on TCP ports.
+
+        With TCP, jupyter_client picks free ports by binding and releasing them, and the
+        kernel binds them again a little later: any process on the machine (the other
+        batch worker's kernel, or an outgoing connection's ephemeral port) can take one
+        in between, and the kernel dies before it starts ("Address already in use",
+        papermill#511; seen here about once in 600 reports with two workers).  A kernel's
+        socket files cannot be taken, and no other user can connect to them.  Kernels
+        the zygote does not fork (another language, another Python) keep TCP.
+        """
+        if self.transport == "ipc" or _kernel_args(self.format_kernel_cmd()) is None:
+            return
+        prefix = ipc_prefix(self.kernel_id)
+        if prefix is not None:
+            self.transport = "ipc"
+            self.ip = prefix
 
     async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
         """Ask the kernel to exit and go on; :func:`settle_kernels` waits for the exit."""
@@ -358,11 +423,8 @@ def settle_kernels(grace: float = 5.0) -> list[int]:
     deadline = time.monotonic() + grace
     while _EXITING:
         zygote, pid = _EXITING[0]
-        status = (zygote.request({"op": "poll", "pid": pid})["status"] if zygote.alive
-                  else None)
+        status = _exit_status(zygote, pid) if zygote.alive else None
         if status is not None or not zygote.alive:
-            if status is not None:
-                _EXITS[pid] = int(status)
             _EXITING.pop(0)
         elif time.monotonic() > deadline:
             zygote.request({"op": "signal", "pid": pid, "signum": 9})

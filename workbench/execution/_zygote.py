@@ -16,8 +16,10 @@ when the zygote dies; the zygote likewise dies with the process that
 started it, so no kernel outlives its batch.
 
 Requests: ``{"op": "spawn", "argv": [...], "cwd": ..., "env": {...}}`` ->
-``{"pid": n}``; ``{"op": "poll", "pid": n}`` -> ``{"status": None | code}``
-(negative: killed by that signal); ``{"op": "signal", "pid": n, "signum": s}``;
+``{"pid": n}``; ``{"op": "poll", "pid": n}`` -> ``{"status": None | code, "reason":
+None | text}`` (negative: killed by that signal; ``reason``: why a kernel that never
+started failed, e.g. ``ZMQError: Address already in use``);
+``{"op": "signal", "pid": n, "signum": s}``;
 ``{"op": "ping"}`` -> ``{"pid", "rss_mb", "kernels_cpu_s", "preloaded", "missing"}``
 (``kernels_cpu_s``: CPU seconds of the kernels that have ended).
 End of input ends the zygote and its remaining kernels.
@@ -72,6 +74,8 @@ IMPORT_ENV_PREFIXES = ("PYTHON", "MPL", "OPENBLAS", "OMP_", "MKL", "NUMEXPR", "L
 _INLINE = "module://matplotlib_inline.backend_inline"
 # Seconds a kernel's exit handlers may take before the process ends anyway.
 _EXIT_GRACE = 0.5
+# how much of a kernel's start failure the zygote passes on
+_REASON_BYTES = 2000
 
 
 def package_home() -> str:
@@ -251,15 +255,33 @@ def _let_control_finish(app: Any) -> None:
         thread.join(timeout=_EXIT_GRACE)
 
 
-def _become_kernel(request: dict[str, Any], zygote_pid: int, protocol: tuple[int, int]) -> NoReturn:
-    """In the forked child: turn into an IPython kernel; never return."""
-    code = 1
+def _tell_start_failure(report_fd: int | None, exc: BaseException) -> None:
+    """Say why the kernel did not start on its report pipe (the run's error gives it).
+
+    ipykernel (and traitlets) log a start failure and exit(1) inside their ``except``:
+    the exception handled there is the reason, not the ``SystemExit``.
+    """
+    while isinstance(exc, SystemExit) and exc.__context__ is not None:
+        exc = exc.__context__
+    if report_fd is not None:
+        with contextlib.suppress(OSError):
+            os.write(report_fd, f"{type(exc).__name__}: {exc}".encode()[:_REASON_BYTES])
+
+
+def _become_kernel(request: dict[str, Any], zygote_pid: int, inherited: list[int],
+                   report_fd: int) -> NoReturn:
+    """In the forked child: turn into an IPython kernel; never return.
+
+    ``inherited``: the zygote's descriptors to close; ``report_fd``: the pipe on which a
+    start failure is told (closed once the kernel has started).
+    """
+    code, started = 1, False
     try:
         os.setsid()
         set_parent_death_signal()
         if os.getppid() != zygote_pid:  # the zygote died between fork and prctl
             os._exit(1)
-        for fd in protocol:
+        for fd in inherited:
             os.close(fd)
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGPIPE):
             signal.signal(signum, signal.SIG_DFL)
@@ -286,13 +308,19 @@ def _become_kernel(request: dict[str, Any], zygote_pid: int, protocol: tuple[int
         inline = sys.modules.get("matplotlib_inline.backend_inline")
         if inline is not None:
             inline._enable_matplotlib_integration()
+        os.close(report_fd)
+        started = True
         app.start()
         _let_control_finish(app)
         code = 0
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
-    except BaseException:
+        if not started and code:
+            _tell_start_failure(report_fd, exc)
+    except BaseException as exc:
         traceback.print_exc()
+        if not started:
+            _tell_start_failure(report_fd, exc)
     finally:
         # exit handlers (a report's own, or ipykernel's if its shutdown race strikes
         # anyway) get _EXIT_GRACE; the report is complete by then
@@ -314,6 +342,9 @@ class _Server:
         self.inp, self.out = inp, out
         self.reader = os.fdopen(inp, "r", encoding="utf-8")
         self.children: dict[int, int | None] = {}
+        # each live kernel's report pipe (read end); then why it failed to start, if it did
+        self.report_fds: dict[int, int] = {}
+        self.reasons: dict[int, str] = {}
         self.preloaded, self.missing = preloaded, missing
 
     def reply(self, payload: dict[str, Any]) -> None:
@@ -331,18 +362,36 @@ class _Server:
             if done:
                 self.children[pid] = (-os.WTERMSIG(raw) if os.WIFSIGNALED(raw)
                                       else os.WEXITSTATUS(raw))
+                self._read_reason(pid)
+
+    def _read_reason(self, pid: int) -> None:
+        fd = self.report_fds.pop(pid, None)
+        if fd is None:
+            return
+        try:  # the child has exited: what it wrote is all there, and read() cannot block
+            reason = os.read(fd, _REASON_BYTES).decode("utf-8", "replace").strip()
+        finally:
+            os.close(fd)
+        if reason:
+            self.reasons[pid] = reason
 
     def handle(self, request: dict[str, Any]) -> dict[str, Any]:
         op = request.get("op")
         if op == "spawn":
+            read_fd, report_fd = os.pipe()
             pid = os.fork()
             if pid == 0:
-                _become_kernel(request, os.getppid(), (self.inp, self.out))
+                _become_kernel(request, os.getppid(),
+                               [self.inp, self.out, read_fd, *self.report_fds.values()],
+                               report_fd)
+            os.close(report_fd)
             self.children[pid] = None
+            self.report_fds[pid] = read_fd
             return {"pid": pid}
         if op == "poll":
             self.reap()
-            return {"status": self.children.get(request["pid"], 0)}
+            pid = request["pid"]
+            return {"status": self.children.get(pid, 0), "reason": self.reasons.pop(pid, None)}
         if op == "signal":
             self.reap()
             pid = request["pid"]

@@ -226,9 +226,9 @@ def run_notebook(notebook: str | Path, parameters: dict[str, Any] | None = None,
 def _run_in(source: Path, work: Path, typed: dict[str, Any], manifest: dict[str, Any],
             progress: bool, engine: str) -> None:
     """Execute, render and wait for the kernel to exit, recording how it went."""
-    from ._engine import kernel_exits, settle_kernels
+    from ._engine import kernel_exits, kernel_start_failures, settle_kernels
 
-    kernel_exits()  # forget kernels of earlier runs
+    kernel_exits(), kernel_start_failures()  # forget kernels of earlier runs
     executed = work / f"{source.stem}.ipynb"
     try:
         _execute(source, executed, typed, work, progress, engine)
@@ -242,7 +242,8 @@ def _run_in(source: Path, work: Path, typed: dict[str, Any], manifest: dict[str,
     statuses = settle_kernels()
     ended = [code for code in statuses if code not in (0, None)]
     if manifest["status"] == "failed" and ended:
-        manifest["error"] += f" (kernel process ended with {_describe_exit(ended[0])})"
+        why = "".join(f": {reason}" for reason in kernel_start_failures()[:1])
+        manifest["error"] += f" (kernel process ended with {_describe_exit(ended[0])}{why})"
 
 
 def _describe_exit(code: int) -> str:
