@@ -255,7 +255,7 @@ def _let_control_finish(app: Any) -> None:
         thread.join(timeout=_EXIT_GRACE)
 
 
-def _tell_start_failure(report_fd: int | None, exc: BaseException) -> None:
+def _tell_start_failure(report_fd: int, exc: BaseException) -> None:
     """Say why the kernel did not start on its report pipe (the run's error gives it).
 
     ipykernel (and traitlets) log a start failure and exit(1) inside their ``except``:
@@ -263,9 +263,8 @@ def _tell_start_failure(report_fd: int | None, exc: BaseException) -> None:
     """
     while isinstance(exc, SystemExit) and exc.__context__ is not None:
         exc = exc.__context__
-    if report_fd is not None:
-        with contextlib.suppress(OSError):
-            os.write(report_fd, f"{type(exc).__name__}: {exc}".encode()[:_REASON_BYTES])
+    with contextlib.suppress(OSError):
+        os.write(report_fd, f"{type(exc).__name__}: {exc}".encode()[:_REASON_BYTES])
 
 
 def _become_kernel(request: dict[str, Any], zygote_pid: int, inherited: list[int],
