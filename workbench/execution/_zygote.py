@@ -356,12 +356,11 @@ class _Server:
             try:
                 done, raw = os.waitpid(pid, os.WNOHANG)
             except ChildProcessError:
-                self.children[pid] = -signal.SIGKILL
-                continue
+                done, raw = pid, signal.SIGKILL  # reaped elsewhere: count it as killed
             if done:
                 self.children[pid] = (-os.WTERMSIG(raw) if os.WIFSIGNALED(raw)
                                       else os.WEXITSTATUS(raw))
-                self._read_reason(pid)
+                self._read_reason(pid)  # and close its report pipe
 
     def _read_reason(self, pid: int) -> None:
         fd = self.report_fds.pop(pid, None)

@@ -228,7 +228,8 @@ def _run_in(source: Path, work: Path, typed: dict[str, Any], manifest: dict[str,
     """Execute, render and wait for the kernel to exit, recording how it went."""
     from ._engine import kernel_exits, kernel_start_failures, settle_kernels
 
-    kernel_exits(), kernel_start_failures()  # forget kernels of earlier runs
+    kernel_exits()  # forget kernels of earlier runs
+    kernel_start_failures()
     executed = work / f"{source.stem}.ipynb"
     try:
         _execute(source, executed, typed, work, progress, engine)
