@@ -33,3 +33,16 @@ def test_workbench_home_must_be_a_project(tmp_path, monkeypatch):
         from workbench.catalogue import load_catalogue
 
         load_catalogue()
+
+
+def test_relative_override_follows_the_working_folder(tmp_path, monkeypatch):
+    """Paths are kept per setting; a relative override is resolved in the current folder."""
+    monkeypatch.setenv("WORKBENCH_OUTPUTS", "out")
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    assert config.paths().outputs == (tmp_path / "a" / "out").resolve()
+    monkeypatch.chdir(tmp_path / "b")
+    assert config.paths().outputs == (tmp_path / "b" / "out").resolve()
+    monkeypatch.delenv("WORKBENCH_OUTPUTS")
+    assert config.paths().outputs == config.project_root() / "outputs"

@@ -69,3 +69,24 @@ def test_boundary_codes_must_be_known(tmp_path):
     gdf.to_file(tmp_path / "x.gpkg")
     with pytest.raises(WorkbenchError, match="999999"):
         load_boundaries(tmp_path / "x.gpkg")
+
+
+def test_regions_file_is_read_again_when_it_changes(tmp_path):
+    """Kept per file version: callers get their own copy; a rewritten file is read afresh,
+    and a broken one fails on every call."""
+    from workbench import config
+
+    path = tmp_path / "regions.csv"
+    table = pd.read_csv(config.paths().regions, dtype=str, keep_default_na=False)
+    table.to_csv(path, index=False)
+    first = load_regions(path)
+    first.table.loc[FOCUS_REGION, "name_en"] = "changed by a caller"
+    assert load_regions(path).name(FOCUS_REGION, "en") == "Heping"
+    table.loc[table["code"] == FOCUS_REGION, "name_en"] = "Heping District"
+    table.to_csv(path, index=False)
+    assert load_regions(path).name(FOCUS_REGION, "en") == "Heping District"
+    table.loc[0, "level"] = "planet"
+    table.to_csv(path, index=False)
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            load_regions(path)

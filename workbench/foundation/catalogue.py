@@ -28,6 +28,7 @@ import pandas as pd
 
 from . import config
 from .errors import ValidationError, WorkbenchError, choices_text
+from .files import file_version
 from .i18n import check_lang, label
 
 __all__ = [
@@ -351,12 +352,6 @@ def _check_targets(table: pd.DataFrame, problems: list[dict]) -> None:
                  for i in table.index[untagged]]
 
 
-def _stamp(path: Path) -> tuple[str, int, int]:
-    """What identifies a file's version for the caches below: path, mtime and size."""
-    stat = path.stat()
-    return str(path.resolve()), stat.st_mtime_ns, stat.st_size
-
-
 # Reports format every table with the catalogue: reading and validating the CSV once per
 # file version (not once per table) saves 0.04 s a table.  The caches hold
 # frames that callers never see: every call returns a copy.
@@ -378,12 +373,12 @@ def _read_units(stamp: tuple[str, int, int]) -> pd.DataFrame:
 
 def load_domains(path: str | Path | None = None) -> pd.DataFrame:
     """The seven domains with their Chinese and English names, in order."""
-    return _read_domains(_stamp(Path(path) if path else config.paths().domains)).copy()
+    return _read_domains(file_version(Path(path) if path else config.paths().domains)).copy()
 
 
 def load_units(path: str | Path | None = None) -> pd.DataFrame:
     """The responsible units (departments that report indicators)."""
-    return _read_units(_stamp(Path(path) if path else config.paths().units)).copy()
+    return _read_units(file_version(Path(path) if path else config.paths().units)).copy()
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
@@ -402,6 +397,6 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     if not p.exists():
         raise WorkbenchError(f"Catalogue file not found: {p}", f"找不到指标目录文件：{p}")
     default = path is None
-    return Catalogue._validated(_validated_catalogue(_stamp(p)).copy(),
+    return Catalogue._validated(_validated_catalogue(file_version(p)).copy(),
                                 load_domains() if default else None,
                                 load_units() if default else None)

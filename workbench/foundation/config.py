@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 __all__ = ["Paths", "paths", "project_root", "PLAN_START", "PLAN_END", "BASE_YEAR", "LANGS",
@@ -40,9 +41,22 @@ RUN_DIR_ENV = "WORKBENCH_RUN_DIR"
 
 def project_root() -> Path:
     """Return the project root (see the module docstring for the search order)."""
-    env = os.environ.get("WORKBENCH_HOME")
-    if env:
-        return Path(env).expanduser().resolve()
+    return _project_root(os.environ.get("WORKBENCH_HOME"), _cwd())
+
+
+def _cwd() -> str | None:
+    try:
+        return os.getcwd()  # relative overrides resolve against it
+    except OSError:  # the working folder was removed
+        return None
+
+
+# A report asks for its paths some twenty times, and resolving them costs 0.3 ms a call:
+# the answers are kept, keyed by all they depend on (the overrides and the working folder).
+@lru_cache(maxsize=8)
+def _project_root(home: str | None, cwd: str | None) -> Path:
+    if home:
+        return Path(home).expanduser().resolve()
     here = Path(__file__).resolve().parent
     for candidate in (here.parent, *here.parents):
         if (candidate / "pyproject.toml").exists() and (candidate / "data").is_dir():
@@ -110,9 +124,20 @@ class Paths:
 
 def paths() -> Paths:
     """Return the project's paths, honouring the environment overrides."""
-    root = project_root()
-    data = Path(os.environ.get("WORKBENCH_DATA", root / "data")).expanduser().resolve()
-    outputs = Path(os.environ.get("WORKBENCH_OUTPUTS", root / "outputs")).expanduser().resolve()
-    demo = Path(os.environ.get("WORKBENCH_DEMO", data / "demo")).expanduser().resolve()
-    database = Path(os.environ.get("WORKBENCH_DB", demo / "monitoring.duckdb")).expanduser()
-    return Paths(root=root, data=data, outputs=outputs, database=database.resolve(), demo=demo)
+    return _paths(_cwd(), *(os.environ.get(name) for name in _PATH_VARIABLES))
+
+
+_PATH_VARIABLES = ("WORKBENCH_HOME", "WORKBENCH_DATA", "WORKBENCH_OUTPUTS", "WORKBENCH_DEMO",
+                   "WORKBENCH_DB")
+
+
+@lru_cache(maxsize=8)
+def _paths(cwd: str | None, home: str | None, data: str | None, outputs: str | None,
+           demo: str | None, database: str | None) -> Paths:
+    root = _project_root(home, cwd)
+    data_dir = Path(data or root / "data").expanduser().resolve()
+    demo_dir = Path(demo or data_dir / "demo").expanduser().resolve()
+    return Paths(root=root, data=data_dir,
+                 outputs=Path(outputs or root / "outputs").expanduser().resolve(),
+                 database=Path(database or demo_dir / "monitoring.duckdb").expanduser().resolve(),
+                 demo=demo_dir)

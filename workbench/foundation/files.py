@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-__all__ = ["file_sha256"]
+__all__ = ["file_sha256", "file_version"]
 
 
 def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
@@ -24,3 +24,12 @@ def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
         while block := fh.read(chunk):
             digest.update(block)
     return digest.hexdigest()
+
+
+def file_version(path: str | Path) -> tuple[str, int, int]:
+    """What identifies a file's version for the read caches: resolved path, mtime and size.
+
+    A rewritten file (new mtime or size) is a new version, read afresh.
+    """
+    stat = Path(path).stat()
+    return str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size

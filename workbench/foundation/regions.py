@@ -17,12 +17,14 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from . import config
 from .errors import ValidationError, WorkbenchError, choices_text
+from .files import file_version
 from .i18n import check_lang
 
 __all__ = ["Regions", "load_regions", "LEVELS", "FOCUS_REGION", "CITY_CODE"]
@@ -38,6 +40,13 @@ class Regions:
 
     def __init__(self, table: pd.DataFrame):
         self.table = _validate(table).set_index("code", drop=False)
+
+    @classmethod
+    def _validated(cls, table: pd.DataFrame) -> Regions:
+        """Regions around a table that :func:`_validate` passed and ``code`` indexes."""
+        self = cls.__new__(cls)
+        self.table = table
+        return self
 
     @property
     def codes(self) -> list[str]:
@@ -108,9 +117,17 @@ def _validate(raw: pd.DataFrame) -> pd.DataFrame:
     return t
 
 
+# A report reads the regions twice or more (title page, tables): read and validate each
+# version of the file once.  A file that fails validation is not kept, so it fails every
+# call; callers get their own copy of the kept table.
+@lru_cache(maxsize=4)
+def _validated_regions(version: tuple[str, int, int]) -> pd.DataFrame:
+    return Regions(pd.read_csv(version[0], dtype=str, keep_default_na=False)).table
+
+
 def load_regions(path: str | Path | None = None) -> Regions:
     """Load and validate the regions table (default ``data/regions/regions.csv``)."""
     p = Path(path) if path else config.paths().regions
     if not p.exists():
         raise WorkbenchError(f"Regions file not found: {p}", f"找不到地区文件：{p}")
-    return Regions(pd.read_csv(p, dtype=str, keep_default_na=False))
+    return Regions._validated(_validated_regions(file_version(p)).copy())
