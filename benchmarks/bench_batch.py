@@ -17,9 +17,13 @@ each batch a ``workbench batch`` command into a fresh (cold) outputs folder.  Pr
 The baselines are slow (minutes); ``--baseline-sample N`` runs them on the first N reports
 and scales to the full set (printed as "extrapolated").  ``--memory N`` instead runs N small
 reports through two warm workers and prints their resident memory over the batch.
+``--against COMMIT`` instead runs this checkout's batch and COMMIT's (its package and
+notebook from git) back to back, ``--repeat`` times, and prints the ratios: a change of the
+code measured on a host whose speed drifts.
 
 Run: ``.venv/bin/python benchmarks/bench_batch.py [--jobs 2] [--repeat 3]
-[--baseline-sample 26] [--memory 500]`` (needs the demo data and git).
+[--baseline-sample 26] [--memory 500] [--against COMMIT --domains 2]`` (needs the demo data
+and git).
 """
 
 from __future__ import annotations
@@ -91,19 +95,64 @@ def warm_batches(tmp: Path, jobs: int, repeat: int, domains: list[str]) -> list[
     return times
 
 
-def baseline_batch(tmp: Path, commit: str, jobs: int, domains: list[str]) -> float:
-    """The same batch with the engine of ``commit`` (its workbench package from git)."""
-    tree = tmp / "baseline"
+def _export(tmp: Path, commit: str, name: str) -> Path:
+    """The package and topic notebook of ``commit`` in ``tmp/name`` (today's data)."""
+    tree = tmp / name
     tree.mkdir()
     # the engine with the notebook of its time: today's notebook needs today's package
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "workbench",
                               "notebooks/topic_report.ipynb"],
                              capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
-    command = _batch_command([str(BIN / "workbench")], domains, jobs)
+    return tree
+
+
+def _tree_batch(tree: Path, workbench: list[str], domains: list[str], jobs: int,
+                outputs: Path, label: str) -> float:
+    command = _batch_command(workbench, domains, jobs)
     command[command.index("topic_report")] = str(tree / "notebooks" / "topic_report.ipynb")
     # run from the exported tree: ``python -m`` puts the working directory first on sys.path
-    return _timed(command, _env(tmp / "baseline_out", tree), "baseline", cwd=tree)
+    return _timed(command, _env(outputs, tree), label, cwd=tree)
+
+
+def baseline_batch(tmp: Path, commit: str, jobs: int, domains: list[str]) -> float:
+    """The same batch with the engine of ``commit`` (its workbench package from git)."""
+    tree = _export(tmp, commit, "baseline")
+    return _tree_batch(tree, [str(BIN / "workbench")], domains, jobs, tmp / "baseline_out",
+                       "baseline")
+
+
+def paired_batches(tmp: Path, commit: str, jobs: int, repeat: int,
+                   domains: list[str]) -> None:
+    """This checkout's batch and ``commit``'s, back to back, ``repeat`` times.
+
+    The host's speed drifts (the same batch has taken 62 s and 104 s on one machine within
+    the hour, and 25 s and 36 s within minutes for a quarter of it): a pair run back to
+    back, in alternating order, sees much the same host, so the median of the pairs'
+    ratios measures a change of the code far better than medians taken minutes apart.
+    It still takes several pairs.
+    """
+    tree = _export(tmp, commit, "against")
+    ratios = []
+    python = [sys.executable, "-m", "workbench.cli"]
+    for i in range(repeat):
+        runs = {"head": lambda i=i: _timed(_batch_command(python, domains, jobs),
+                                           _env(tmp / f"head_{i}"), f"head{i}"),
+                "against": lambda i=i: _tree_batch(tree, python, domains, jobs,
+                                                   tmp / f"against_{i}", f"against{i}")}
+        # ABBA order: a drift of the host during the set weighs on both sides alike
+        order = ["head", "against"] if i % 2 == 0 else ["against", "head"]
+        seconds = {name: runs[name]() for name in order}
+        here, there = seconds["head"], seconds["against"]
+        cpu_here, cpu_there = CPU[f"head{i}"], CPU[f"against{i}"]
+        ratios.append((there / here, cpu_there / cpu_here))
+        print(f"  pair {i + 1}: this checkout {here:6.1f} s wall, {cpu_here:6.1f} s CPU; "
+              f"{commit} {there:6.1f} s wall, {cpu_there:6.1f} s CPU (load {_load()})",
+              flush=True)
+    print(f"{13 * len(domains)} topic reports, --jobs {jobs}: {commit} takes "
+          f"{statistics.median(r[0] for r in ratios):.2f}x the wall time and "
+          f"{statistics.median(r[1] for r in ratios):.2f}x the CPU time of this checkout "
+          f"(medians of {repeat} pairs)")
 
 
 def papermill_loop(tmp: Path, domains: list[str]) -> float:
@@ -186,6 +235,8 @@ def main() -> None:
                         help="only the first N domains for every batch (13 N reports; on a "
                              "loaded machine), all times scaled to 91 reports")
     parser.add_argument("--memory", type=int, default=0, help="only the memory measurement")
+    parser.add_argument("--against", metavar="COMMIT",
+                        help="only: this checkout's batch and COMMIT's in --repeat pairs")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench_batch_"))
     try:
@@ -194,6 +245,9 @@ def main() -> None:
             return
         print(f"load average before: {_load()} ({os.cpu_count()} cores)")
         domains = DOMAINS[:args.domains]
+        if args.against:
+            paired_batches(tmp, args.against, args.jobs, args.repeat, domains)
+            return
         full = 91 / (13 * len(domains))
         scaled = "" if full == 1 else f" (scaled from {13 * len(domains)} reports)"
         warm = statistics.median(warm_batches(tmp, args.jobs, args.repeat, domains)) * full

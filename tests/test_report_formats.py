@@ -382,3 +382,24 @@ def test_pdf_columns_never_collapse_and_wide_tables_turn_landscape():
             "rows": [["‰（每千活产）", "5岁以下儿童死亡率", *["≤ 8.5* (2030)"] * 12]]}
     widths, landscape = _layout(wide)
     assert landscape and min(widths) >= _em("≤ 8.5* (2030)") - 1e-9
+
+
+def test_pdfs_share_one_font_index_and_embed_the_bundled_font(tmp_path):
+    """The fonts are found and indexed once a process (typst.Fonts), not once a PDF; every
+    PDF still embeds the bundled CJK font and its own text."""
+    from workbench.reporting._document import Document
+    from workbench.reporting._pdf import _fonts, render_pdf
+
+    _fonts.cache_clear()
+    for i, title in enumerate(["和平区报告", "沈河区报告"]):
+        block = {"kind": "table", "name": f"t{i}", "label": "表 1", "caption": title,
+                 "number": 1, "headers": ["代码", "数值"], "align": ["l", "r"],
+                 "rows": [["H01", f"{i + 1}.5"]], "notes": []}
+        (tmp_path / f"r{i}.pdf").write_bytes(render_pdf(Document("zh", {"title": title},
+                                                                 [block])))
+        reader, pages = _pdf(tmp_path / f"r{i}.pdf")
+        assert title in "".join(pages) and f"{i + 1}.5" in "".join(pages)
+        fonts = {str(f.get("/BaseFont")) for page in reader.pages
+                 for f in page["/Resources"]["/Font"].values()}
+        assert any("NotoSansSC" in f for f in fonts)
+    assert _fonts.cache_info().misses == 1 and _fonts.cache_info().hits == 1

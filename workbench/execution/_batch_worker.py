@@ -60,6 +60,8 @@ def _warm_renderers() -> None:
 
     from ..reporting import _docx, _html, _pdf, render  # noqa: F401
 
+    _pdf._fonts(tuple(_pdf._font_dirs()))  # the fonts' index, shared by the worker's PDFs
+
 
 def run_request(request: dict[str, Any]) -> dict[str, Any]:
     """Run one report; never raises (a failure is an answer)."""
