@@ -194,7 +194,7 @@ def _warm_store() -> None:
 
     They are cached per version of the file (:func:`workbench.store.database.file_stamp`),
     so every kernel forked while the database is unchanged starts with them: two DuckDB
-    opens and three validations fewer (about 0.1 s a report); the regions file likewise.
+    opens and two validations fewer (about 0.09 s a report); the regions file likewise.
     A database that is changed later is a new version, read afresh by the kernel.  Only a
     database that opens at once is read (another process writing it must not delay the
     zygote), and every connection is closed again: DuckDB's threads end with its last
