@@ -357,9 +357,8 @@ class _Transaction:
 
 
 # Reading and validating the catalogue (20 ms) and the regions (10 ms) was a report's set-up:
-# both are kept per database version (file_stamp), for the last 4 versions.  A connection to
-# a file already open in this process shares its DuckDB instance, so the opens below cost
-# well under a millisecond.
+# both kept per database version (file_stamp), the last 4; a connection to a file open in this
+# process shares its DuckDB instance, so the opens below cost well under a millisecond.
 @lru_cache(maxsize=4)
 def _stored_catalogue(stamp: tuple) -> pd.DataFrame:
     with connect(stamp[0]) as db:
