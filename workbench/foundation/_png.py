@@ -1,12 +1,13 @@
 """A PNG writer for rendered charts: the rows unfiltered, deflated at zlib level 1.
 
 Why by hand: Pillow (which matplotlib saves PNGs with) tries three or four PNG
-row filters on every row and keeps the best; for a 1200 x 675 chart that costs
-about 25 ms of its 33 ms, more than drawing the chart's lines.  A chart is
-mostly flat colour, so unfiltered rows deflate as small as filtered ones (94 kB
-against Pillow's 104 kB for a trend chart) in a quarter of the time.  Pillow has
-no option to choose the filter; imagecodecs (libpng) has, but brings 80 MB of
-native libraries for this one call.  The format written is the plain PNG of the
+row filters on every row and keeps the best, and has no option to choose one:
+for a 1200 x 675 trend chart it takes 27 ms, this writer 14 ms
+(``benchmarks/bench_png.py``), and Pillow takes about as long at zlib level 0,
+so the time goes to the filters.  A chart is mostly flat colour, so unfiltered
+rows deflate as small as filtered ones (94 kB against Pillow's 104 kB).
+imagecodecs (libpng) can choose the filter, but brings 80 MB of native libraries
+for this one call.  The format written is the plain PNG of the
 specification (W3C PNG, 2nd edition): signature, IHDR, pHYs (the resolution, so
 Word and Typst size the image as before), tEXt Software, IDAT, IEND; zlib does
 the compression and the checksums.
