@@ -79,9 +79,13 @@ def test_regions_file_is_read_again_when_it_changes(tmp_path):
     path = tmp_path / "regions.csv"
     table = pd.read_csv(config.paths().regions, dtype=str, keep_default_na=False)
     table.to_csv(path, index=False)
+    from workbench.foundation.regions import _validated_regions
+
     first = load_regions(path)
     first.table.loc[FOCUS_REGION, "name_en"] = "changed by a caller"
+    hits = _validated_regions.cache_info().hits
     assert load_regions(path).name(FOCUS_REGION, "en") == "Heping"
+    assert _validated_regions.cache_info().hits == hits + 1  # read once, not again
     table.loc[table["code"] == FOCUS_REGION, "name_en"] = "Heping District"
     table.to_csv(path, index=False)
     assert load_regions(path).name(FOCUS_REGION, "en") == "Heping District"

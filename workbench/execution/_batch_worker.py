@@ -58,9 +58,9 @@ def _warm_renderers() -> None:
     import docx  # noqa: F401  (python-docx: the Word file)
     import typst  # noqa: F401  (the PDF)
 
-    from ..reporting import _docx, _html, _pdf, render  # noqa: F401
+    from ..reporting import render
 
-    _pdf._fonts(tuple(_pdf._font_dirs()))  # the fonts' index, shared by the worker's PDFs
+    render.warm_up()  # and Typst's font index, shared by the worker's PDFs
 
 
 def run_request(request: dict[str, Any]) -> dict[str, Any]:

@@ -231,6 +231,11 @@ def _fonts(folders: tuple[str, ...]) -> Any:
                        font_paths=list(folders))
 
 
+def font_index() -> Any:
+    """The fonts every PDF may use: the bundled CJK font, else the system's."""
+    return _fonts(tuple(_font_dirs()))
+
+
 def render_pdf(doc: Any) -> bytes:
     """Typeset the document; return the PDF bytes."""
     import typst
@@ -241,4 +246,4 @@ def render_pdf(doc: Any) -> bytes:
                                          encoding="utf-8")
         (folder / "report.typ").write_text(TEMPLATE, encoding="utf-8")
         return typst.compile(str(folder / "report.typ"), root=str(folder),
-                             font_paths=_fonts(tuple(_font_dirs())))
+                             font_paths=font_index())

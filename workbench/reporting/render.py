@@ -33,9 +33,19 @@ from ..foundation.errors import WorkbenchError, choices_text
 from ..foundation.i18n import check_lang
 from ._document import Document, from_notebook
 
-__all__ = ["FORMATS", "render_formats", "document", "notebook_lang"]
+__all__ = ["FORMATS", "render_formats", "document", "notebook_lang", "warm_up"]
 
 FORMATS = ("html", "docx", "pdf")
+
+
+def warm_up() -> None:
+    """Import the renderers and build what every report reuses (Typst's font index).
+
+    A warm worker calls this once, so its first report costs what the others do.
+    """
+    from . import _docx, _html, _pdf  # noqa: F401
+
+    _pdf.font_index()
 
 
 def document(nb: Any, lang: str) -> Document:
