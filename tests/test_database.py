@@ -154,3 +154,64 @@ def test_provenance_cache_sees_every_write(tmp_path, catalogue, regions):
     after = database_provenance(path)
     assert (after.rows, after.submitted_by) == (2, "second")
     assert database_provenance(path) is after  # unchanged file: the kept answer
+
+
+def _varied_database(db):
+    """Three indicators x two districts x three years, totals and sex/age breakdowns,
+    one revised cell, one with numerator and denominator, some with a standard error."""
+    rows = []
+    for i, code in enumerate(["H01", "H03", "E01"]):
+        for region in ["210102", "210103"]:
+            for year in [2020, 2021, 2022]:
+                base = _obs(indicator=code, region=region, year=year, value=10.0 + i + year % 7,
+                            numerator=None, denominator=None)
+                rows += [base, {**base, "sex": "male", "value": base["value"] + 0.5},
+                         {**base, "age_group": "0-2", "se": 0.25}]
+    db.write_observations(pd.DataFrame(rows), recorded_by="tester")
+    db.write_observations(pd.DataFrame([_obs(value=9.0, numerator=90.0)]), reason="revised")
+
+
+@pytest.mark.parametrize("filters", [
+    {}, {"indicators": ["H03"]}, {"indicators": ["E01", "H01"], "regions": ["210103"]},
+    {"indicators": []}, {"regions": "210102"}, {"years": [2021]}, {"years": ["2022", 2099]},
+    {"years": [2 ** 40]}, {"breakdown": None}, {"breakdown": "sex"}, {"breakdown": "age_group"},
+    {"breakdown": "hukou"}, {"indicators": ["H03"], "years": [2020, 2022], "breakdown": None},
+])
+def test_read_only_observations_are_the_sql_querys_rows(tmp_path, catalogue, regions, filters):
+    """A read-only connection filters the version's snapshot instead of asking DuckDB:
+    the same frame (rows, order, dtypes, missing values) as the SQL query."""
+    from workbench.store.database import Database
+
+    path = tmp_path / "v.duckdb"
+    with create_database(path, catalogue, regions) as db:
+        _varied_database(db)
+    with connect(path) as db, Database(duckdb.connect(str(path), read_only=True), path,
+                                       True) as sql:
+        assert sql._snapshot is None and db._snapshot is not None
+        expected = sql.observations(**filters)
+        pd.testing.assert_frame_equal(db.observations(**filters), expected, check_exact=True)
+        assert db._live is None  # DuckDB was not opened for it
+        if filters == {"breakdown": None}:
+            revised = expected.query("indicator == 'H03' and region == '210102' and year == 2021 "
+                                     "and sex == 'total' and age_group == 'total'")
+            assert len(expected) == 54 and revised["value"].tolist() == [9.0]
+        assert db.meta() == sql.meta() and db.catalogue().codes == sql.catalogue().codes
+
+
+def test_read_only_connection_reads_the_version_it_opened(tmp_path, catalogue, regions):
+    """A reader holds no lock: a writer may write meanwhile.  The reader keeps reading the
+    version it opened; a query it must ask DuckDB refuses, naming the file; a new
+    connection reads the new version."""
+    path = tmp_path / "w.duckdb"
+    with create_database(path, catalogue, regions) as db:
+        db.write_observations(pd.DataFrame([_obs()]))
+    with connect(path) as reader:
+        assert len(reader.observations()) == 1
+        with connect(path, read_only=False) as writer:
+            writer.write_observations(pd.DataFrame([_obs(year=2022)]))
+        assert len(reader.observations()) == 1
+        with pytest.raises(WorkbenchError, match="w.duckdb has been written"):
+            reader.population()
+    with connect(path) as reader:
+        assert reader.observations()["year"].tolist() == [2021, 2022]
+        assert reader.population().empty  # a live query on an unchanged file

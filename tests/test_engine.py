@@ -457,7 +457,7 @@ provenance.database_provenance()  # what a kernel's first cell asks for: already
 print(json.dumps({"same": before == after, "open_db": open_db,
                   "changed": sorted(k for k in before["rc"] if before["rc"][k] != after["rc"][k]),
                   "cached": [provenance._cached_provenance.cache_info().hits,
-                             database._stored_catalogue.cache_info().currsize]}))
+                             len(database._snapshot._SNAPSHOTS)]}))
 """
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True)

@@ -17,11 +17,12 @@ kill it when its parent dies (and its zygote and kernels die with it).
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import sys
 import traceback
-from typing import Any
+from typing import Any, NoReturn
 
 from ._zygote import _rss_mb, set_parent_death_signal
 
@@ -115,5 +116,14 @@ def main() -> int:
     return 0
 
 
+def _exit_now(code: int) -> NoReturn:
+    """End without tearing down the interpreter: the exit handlers run, the heap (every
+    library a report's rendering imported) is simply dropped (0.2 s a worker otherwise)."""
+    atexit._run_exitfuncs()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit_now(main())

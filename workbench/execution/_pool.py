@@ -108,11 +108,16 @@ class WarmWorker:
         except OSError:
             return ""
 
+    def finish(self) -> None:
+        """Tell the worker there is no more work (end of input); it then ends by itself."""
+        with contextlib.suppress(OSError):
+            if self.proc.stdin is not None and not self.proc.stdin.closed:
+                self.proc.stdin.close()
+
     def stop(self, timeout: float = 15.0) -> None:
         """Ask the worker to finish (end of input); kill it if it does not."""
         try:
-            if self.proc.stdin is not None:
-                self.proc.stdin.close()
+            self.finish()
             self.proc.wait(timeout=timeout)
         except (OSError, subprocess.TimeoutExpired):
             self.kill()

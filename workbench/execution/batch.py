@@ -273,6 +273,8 @@ def _run_local(todo: list[RunSpec], jobs: int, bar: Any,
                 if pending and not worker.busy:
                     run = pending.pop(0)
                     worker.submit(run, _request(run, inputs))
+                elif not pending and worker is not None and not worker.busy:
+                    worker.finish()  # it winds down while the others finish their last runs
             wait_any([w for w in slots if w is not None], 0.5)
             for i, worker in enumerate(slots):
                 if worker is None or not worker.busy:
@@ -303,6 +305,9 @@ def _run_local(todo: list[RunSpec], jobs: int, bar: Any,
                     _discard_partial(worker.current)
         raise
     finally:
+        for worker in slots:  # all told first: they wind down side by side
+            if worker is not None:
+                worker.finish()
         for worker in slots:
             if worker is not None and worker.alive:
                 worker.stop()

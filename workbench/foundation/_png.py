@@ -5,12 +5,15 @@ row filters on every row and keeps the best, and has no option to choose one:
 for a 1200 x 675 trend chart it takes 27 ms, this writer 14 ms
 (``benchmarks/bench_png.py``), and Pillow takes about as long at zlib level 0,
 so the time goes to the filters.  A chart is mostly flat colour, so unfiltered
-rows deflate as small as filtered ones (94 kB against Pillow's 104 kB).
+rows deflate as small as filtered ones (94 kB against Pillow's 104 kB).  The
+deflate itself is ISA-L's (python-isal, 1 MB) where installed: a zlib stream
+like zlib's, ten times faster at level 1 (0.8 against 8 ms a chart) and no
+larger; zlib otherwise.
 imagecodecs (libpng) can choose the filter, but brings 80 MB of native libraries
 for this one call.  The format written is the plain PNG of the
 specification (W3C PNG, 2nd edition): signature, IHDR, pHYs (the resolution, so
 Word and Typst size the image as before), tEXt Software, IDAT, IEND; zlib does
-the compression and the checksums.
+the checksums.
 
 Examples
 --------
@@ -28,6 +31,11 @@ import struct
 import zlib
 
 import numpy as np
+
+try:  # ISA-L's deflate: the same zlib format, a tenth of the time
+    from isal.isal_zlib import compress as _deflate
+except ImportError:  # pragma: no cover - isal is a dependency; zlib is the fallback
+    from zlib import compress as _deflate
 
 __all__ = ["encode_png"]
 
@@ -62,6 +70,6 @@ def encode_png(rgba: np.ndarray, dpi: float, software: str = "") -> bytes:
                                     0, 0, 0)),
         _chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
         _chunk(b"tEXt", text) if text else b"",
-        _chunk(b"IDAT", zlib.compress(rows, 1)),
+        _chunk(b"IDAT", _deflate(rows, 1)),
         _chunk(b"IEND", b""),
     ])
