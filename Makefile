@@ -20,12 +20,17 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# An editable install is not byte-compiled: compileall does what pip does for a normal
+# one (every batch process and zygote then loads the package without compiling it, also
+# where PYTHONDONTWRITEBYTECODE is set; Python recompiles a file edited later by itself)
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q workbench
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m compileall -q workbench
 	touch $(VENV)/.installed $@
 
 $(DEMO_DB): $(VENV)/.installed $(wildcard workbench/store/demo/*.py) data/catalogue/indicators.csv data/regions/regions.csv

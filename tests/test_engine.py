@@ -553,3 +553,29 @@ def test_package_versions_are_read_again_after_an_install(tmp_path, monkeypatch)
     (tmp_path / "newpkg-1.0.dist-info").mkdir()
     assert runner.package_versions()["python"] == sys.version.split()[0]
     assert runner._versions.cache_info().misses == read + 1  # read again
+
+
+def test_a_batchs_zygotes_preload_only_the_analyses_its_notebooks_import(tmp_path):
+    """A topic-report batch's zygote leaves out the analyses no notebook of the batch
+    imports (scikit-learn, behind the missing-data module); without the list, all."""
+    from workbench.config import paths
+    from workbench.execution._zygote import ANALYSES, notebook_imports
+    from workbench.execution.batch import _worker_env
+
+    topic = paths().notebooks / "topic_report.ipynb"
+    env = _worker_env({str(topic)})
+    assert set(env["WORKBENCH_PRELOAD_ONLY"].split(",")) >= {"workbench", "workbench.monitor"}
+    assert notebook_imports([tmp_path / "none.ipynb"]) is None  # unreadable: preload all
+    script = ("import json, sys; from workbench.execution import _zygote; "
+              "done, missing = _zygote._preload(); "
+              "print(json.dumps([done, missing, 'sklearn' in sys.modules]))")
+    for only, wanted in ((env["WORKBENCH_PRELOAD_ONLY"], ["workbench.monitor"]),
+                         (None, list(ANALYSES))):
+        child_env = {k: v for k, v in env.items() if k != "WORKBENCH_PRELOAD_ONLY"}
+        if only is not None:
+            child_env["WORKBENCH_PRELOAD_ONLY"] = only
+        out = subprocess.run([sys.executable, "-c", script], env=child_env, check=True,
+                             capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        done, missing, sklearn = json.loads(out)
+        assert [m for m in done if m in ANALYSES] == wanted and missing == []
+        assert sklearn is (only is None)

@@ -39,16 +39,22 @@ import signal
 import sys
 import threading
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NoReturn
 
-__all__ = ["PRELOAD", "IMPORT_ENV_PREFIXES", "package_home", "set_parent_death_signal", "main"]
+__all__ = ["PRELOAD", "ANALYSES", "IMPORT_ENV_PREFIXES", "notebook_imports", "package_home",
+           "set_parent_death_signal", "main"]
 
+# The analyses a notebook imports.  A zygote preloads them all, unless the batch that
+# started it lists the workbench modules its notebooks import (WORKBENCH_PRELOAD_ONLY, a
+# comma list): then only the analyses named there (a topic-report batch skips
+# scikit-learn, 0.5 s of CPU for every zygote).  A kernel imports what was not preloaded.
+ANALYSES = ("workbench.monitor", "workbench.compare", "workbench.survey", "workbench.missing")
 # What every report's kernel would import anyway (the notebooks' imports).
 PRELOAD = ("numpy", "pandas", "scipy", "scipy.stats", "matplotlib", "matplotlib.pyplot",
-           "seaborn", "duckdb", "openpyxl", "workbench", "workbench.monitor",
-           "workbench.reporting.report", "workbench.compare", "workbench.survey",
-           "workbench.missing", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel",
+           "seaborn", "duckdb", "openpyxl", "workbench",
+           "workbench.reporting.report", "IPython", "ipykernel.kernelapp", "ipykernel.ipkernel",
            "ipykernel.zmqshell", "ipykernel.debugger", "matplotlib_inline.backend_inline",
            # what a report imports on its way (its first table, figure and data line)
            "workbench.execution.params", "workbench.store.database",
@@ -87,6 +93,41 @@ def package_home() -> str:
     return str(Path(__file__).resolve().parents[2])
 
 
+def notebook_imports(notebooks: Iterable[str | Path]) -> list[str] | None:
+    """The workbench modules the code cells of ``notebooks`` import, for ``WORKBENCH_PRELOAD_ONLY``.
+
+    ``from workbench import monitor`` counts as ``workbench.monitor`` (a name that is
+    not a module is just not preloaded).  None when a notebook cannot be read or
+    parsed (cell magics, say): its zygote then preloads every analysis.
+
+    >>> import json, tempfile
+    >>> cells = [{"cell_type": "code", "source": "import os; from workbench import monitor"}]
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".ipynb", delete=False) as f:
+    ...     json.dump({"cells": cells}, f)
+    >>> notebook_imports([f.name])
+    ['workbench', 'workbench.monitor']
+    """
+    import ast
+
+    found: dict[str, None] = {}
+    for path in notebooks:
+        try:
+            cells = json.loads(Path(path).read_text(encoding="utf-8"))["cells"]
+            trees = [ast.parse("".join(c["source"])) for c in cells
+                     if c.get("cell_type") == "code"]
+        except (OSError, ValueError, KeyError, TypeError, SyntaxError):
+            return None
+        for node in (n for tree in trees for n in ast.walk(tree)):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            else:
+                continue
+            found.update(dict.fromkeys(n for n in names if n.split(".")[0] == "workbench"))
+    return list(found)
+
+
 def set_parent_death_signal() -> None:
     """Ask Linux to SIGKILL this process when its parent dies (no-op elsewhere)."""
     if not sys.platform.startswith("linux"):
@@ -114,10 +155,12 @@ def _preload() -> tuple[list[str], list[str]]:
     # ipykernel sets the inline backend before user code imports matplotlib; so do we
     os.environ.setdefault("MPLBACKEND", _INLINE)
     extra = [m for m in os.environ.get("WORKBENCH_PRELOAD", "").split(",") if m]
+    only = os.environ.get("WORKBENCH_PRELOAD_ONLY")
+    analyses = [m for m in ANALYSES if only is None or m in only.split(",")]
     done, missing = [], []
     builtins.get_ipython = _KernelShell  # type: ignore[attr-defined]
     try:
-        for name in (*PRELOAD, *extra):
+        for name in (*PRELOAD, *analyses, *extra):
             try:
                 importlib.import_module(name)
                 done.append(name)

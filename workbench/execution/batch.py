@@ -56,6 +56,7 @@ from ._runs import (
     run_lock,
     unfinished_runs,
 )
+from ._zygote import notebook_imports
 from .params import SEMANTIC_PARAMETERS, resolve_notebook, validate_parameters
 from .runner import cache_key, file_sha256, input_hashes, package_versions
 
@@ -265,11 +266,12 @@ def _run_local(todo: list[RunSpec], jobs: int, bar: Any,
                inputs: dict[str, str]) -> list[tuple[RunSpec, str, str]]:
     pending, results = list(todo), []
     slots: list[WarmWorker | None] = [None] * min(jobs, len(todo))
+    env = _worker_env({run.path for run in todo})
     try:
         while pending or any(w is not None and w.busy for w in slots):
             for i, worker in enumerate(slots):
                 if pending and (worker is None or not worker.alive):
-                    worker = slots[i] = WarmWorker(_log_dir())
+                    worker = slots[i] = WarmWorker(_log_dir(), env=env)
                 if pending and not worker.busy:
                     run = pending.pop(0)
                     worker.submit(run, _request(run, inputs))
@@ -312,6 +314,16 @@ def _run_local(todo: list[RunSpec], jobs: int, bar: Any,
             if worker is not None and worker.alive:
                 worker.stop()
     return results
+
+
+def _worker_env(notebooks: set[str]) -> dict[str, str]:
+    """The workers' environment: their zygotes preload only the analyses these notebooks
+    import (see ``_zygote.ANALYSES``), unless the notebooks cannot be read for it."""
+    imports = notebook_imports(sorted(notebooks))
+    env = dict(os.environ)
+    if imports is not None:
+        env.setdefault("WORKBENCH_PRELOAD_ONLY", ",".join(imports))
+    return env
 
 
 def _run_on_dask(todo: list[RunSpec], scheduler: str | None, jobs: int, bar: Any,
