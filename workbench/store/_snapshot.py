@@ -44,10 +44,15 @@ from ..foundation.i18n import DIMENSIONS
 from ..foundation.regions import Regions
 from .validation import KEY_COLUMNS
 
-__all__ = ["Snapshot", "file_stamp", "cached", "read", "read_file", "open_waiting",
+__all__ = ["Snapshot", "CODES", "file_stamp", "cached", "read", "read_file", "open_waiting",
            "open_unchanged", "filter_observations"]
 
 _KEEP = 4  # versions kept (a batch reads one; a comparison of two files, two)
+# constant statements (the column and table names are the schema's own, quoted)
+_CURRENT = ('SELECT * EXCLUDE ("revision", "batch_id") FROM "observations" ORDER BY '
+            + ", ".join('"' + c + '"' for c in KEY_COLUMNS))
+CODES = {"indicators": 'SELECT "code" FROM "indicators" ORDER BY "code"',
+          "regions": 'SELECT "code" FROM "regions" ORDER BY "code"'}
 _SNAPSHOTS: OrderedDict[tuple, Snapshot] = OrderedDict()
 
 
@@ -116,13 +121,11 @@ def read(con: duckdb.DuckDBPyConnection, stamp: tuple, schema_version: str) -> S
     snapshot = Snapshot(
         stamp, version,
         meta=dict(con.execute("SELECT key, value FROM meta ORDER BY key").fetchall()),
-        observations=con.sql(f"SELECT * EXCLUDE (revision, batch_id) FROM observations "
-                             f"ORDER BY {', '.join(KEY_COLUMNS)}").to_arrow_table(),
+        observations=con.sql(_CURRENT).to_arrow_table(),
         indicators=con.execute("SELECT * FROM indicators").df(),
         regions=con.execute("SELECT * FROM regions").df(),
-        codes={table: [r[0] for r in con.execute(
-            f'SELECT code FROM "{table}" ORDER BY code').fetchall()]
-            for table in ("indicators", "regions")})
+        codes={table: [r[0] for r in con.execute(sql).fetchall()]
+               for table, sql in CODES.items()})
     _SNAPSHOTS[stamp] = snapshot
     while len(_SNAPSHOTS) > _KEEP:
         _SNAPSHOTS.popitem(last=False)

@@ -467,7 +467,7 @@ def _breakdown_clause(breakdown: str | None) -> str:
 
 
 def _known_codes(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
-    return [r[0] for r in con.execute(f"SELECT code FROM {_ident(table)} ORDER BY code").fetchall()]
+    return [r[0] for r in con.execute(_snapshot.CODES[table]).fetchall()]
 
 
 def _check_known(valid: list[str], what: str, codes: Iterable[str]) -> None:
