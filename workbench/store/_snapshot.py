@@ -52,7 +52,7 @@ _KEEP = 4  # versions kept (a batch reads one; a comparison of two files, two)
 _CURRENT = ('SELECT * EXCLUDE ("revision", "batch_id") FROM "observations" ORDER BY '
             + ", ".join('"' + c + '"' for c in KEY_COLUMNS))
 CODES = {"indicators": 'SELECT "code" FROM "indicators" ORDER BY "code"',
-          "regions": 'SELECT "code" FROM "regions" ORDER BY "code"'}
+         "regions": 'SELECT "code" FROM "regions" ORDER BY "code"'}
 _SNAPSHOTS: OrderedDict[tuple, Snapshot] = OrderedDict()
 
 
