@@ -555,6 +555,18 @@ def test_package_versions_are_read_again_after_an_install(tmp_path, monkeypatch)
     assert runner._versions.cache_info().misses == read + 1  # read again
 
 
+def test_batch_workers_share_the_cores_for_typst(monkeypatch):
+    """Typst's threads: the cores shared among the workers, at least one, unless set."""
+    from workbench.execution.batch import _worker_env
+
+    monkeypatch.delenv("RAYON_NUM_THREADS", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    assert [_worker_env(set(), n)["RAYON_NUM_THREADS"] for n in (1, 2, 4, 8)] == \
+        ["4", "2", "1", "1"]
+    monkeypatch.setenv("RAYON_NUM_THREADS", "3")
+    assert _worker_env(set(), 4)["RAYON_NUM_THREADS"] == "3"
+
+
 def test_a_batchs_zygotes_preload_only_the_analyses_its_notebooks_import(tmp_path):
     """A topic-report batch's zygote leaves out the analyses no notebook of the batch
     imports (scikit-learn, behind the missing-data module); without the list, all."""

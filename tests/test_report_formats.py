@@ -95,6 +95,66 @@ def test_docx_has_headings_toc_captioned_tables_with_units(topic_runs):
     assert not [w for w in FORBIDDEN if w in text]
 
 
+def test_docx_package_is_python_docxs_own_with_images_stored(topic_runs):
+    """The report's own zip writer keeps python-docx's parts, order and bytes; only the
+    charts are stored rather than deflated again."""
+    import io
+    import zipfile
+
+    import docx
+
+    path = topic_runs["zh"].run_dir / "report.docx"
+    ours = zipfile.ZipFile(path)
+    again = io.BytesIO()
+    docx.Document(str(path)).save(again)
+    theirs = zipfile.ZipFile(again)
+    assert ours.namelist() == theirs.namelist() and ours.testzip() is None
+    assert all(ours.read(n) == theirs.read(n) for n in ours.namelist())
+    media = [i for i in ours.infolist() if i.filename.startswith("word/media/")]
+    assert media and {i.compress_type for i in media} == {zipfile.ZIP_STORED}
+    xml = ours.getinfo("word/document.xml")
+    assert xml.compress_type == zipfile.ZIP_DEFLATED and xml.compress_size < xml.file_size / 3
+
+
+def test_docx_from_the_copied_template_equals_one_from_a_fresh_template(topic_runs):
+    """Reports start from a deep copy of the styled template: the same file as styling
+    python-docx's template afresh, report after report (the copy is never touched)."""
+    from workbench.reporting import _docx
+
+    doc = from_notebook(nbformat.read(topic_runs["zh"].run_dir / "topic_report.ipynb",
+                                      as_version=4), "zh")
+
+    def fresh():
+        d = _docx._styled("zh")
+        d.core_properties.title, d.core_properties.language = doc.title, "zh-CN"
+        _docx._cover(d, doc)
+        _docx._toc(d, doc)
+        _docx._blocks(d, doc)
+        return _docx._package_bytes(d)
+
+    first = _docx.render_docx(doc)
+    assert first == fresh() == _docx.render_docx(doc)
+
+
+def test_rendering_from_the_notebook_in_memory_equals_rendering_from_its_file(topic_runs,
+                                                                            tmp_path):
+    """A run renders from the notebook papermill returned; ``workbench export`` from the
+    file it wrote: the same three files."""
+    run = topic_runs["en"].run_dir
+    assert render_formats(run / "topic_report.ipynb", tmp_path, "en") == {}
+    assert (tmp_path / "report.html").read_bytes() == (run / "report.html").read_bytes()
+
+    # the PDF records when it was typeset (dates and the ids made from them): its pages
+    mine, theirs = (_pdf(folder / "report.pdf") for folder in (tmp_path, run))
+    assert mine[1] == theirs[1]
+    assert [p.get_contents().get_data() for p in mine[0].pages] == \
+        [p.get_contents().get_data() for p in theirs[0].pages]
+    import zipfile
+
+    mine, theirs = zipfile.ZipFile(tmp_path / "report.docx"), zipfile.ZipFile(run / "report.docx")
+    assert all(mine.read(n) == theirs.read(n) for n in theirs.namelist())
+
+
 def test_pdf_is_a4_numbered_with_chinese_title(topic_runs):
     reader, pages = _pdf(topic_runs["zh"].run_dir / "report.pdf")
     assert "和平区儿童发展健康领域专题报告" in pages[0].replace(" ", "")

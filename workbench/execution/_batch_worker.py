@@ -47,7 +47,8 @@ def _warm_up() -> dict[str, Any]:
     from . import _engine
     from .runner import _register_safe_translator
 
-    zygote = _engine.shared_zygote()
+    # the zygote imports the scientific stack while this worker warms its renderers
+    zygote = _engine.shared_zygote(wait=False)
     _register_safe_translator()
     _warm_renderers()
     return {"ready": True, "pid": os.getpid(), "zygote_pid": zygote.proc.pid,

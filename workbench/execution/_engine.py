@@ -60,17 +60,30 @@ def _import_env(env: dict[str, str] | os._Environ) -> dict[str, str]:
 
 
 class Zygote:
-    """Handle on one zygote process (started on creation)."""
+    """Handle on one zygote process (started on creation).
 
-    def __init__(self) -> None:
+    ``wait=False`` returns as soon as the process is started: its caller does its own
+    set-up while the zygote imports, and :attr:`info` (or the first request) waits for it.
+    """
+
+    def __init__(self, wait: bool = True) -> None:
         self.env = _import_env(os.environ)
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "workbench.execution._zygote"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, text=True, bufsize=1, preexec_fn=set_parent_death_signal,
             cwd=package_home())
         self.lock = threading.Lock()
-        self.info = self._read(_START_TIMEOUT)
+        self._info: dict[str, Any] | None = None
         self.spawned = 0
+        if wait:
+            self._info = self._read(_START_TIMEOUT)
+
+    @property
+    def info(self) -> dict[str, Any]:
+        """The zygote's ready line (what it preloaded, what was missing), waited for once."""
+        if self._info is None:
+            self._info = self._read(_START_TIMEOUT)
+        return self._info
 
     def _read(self, timeout: float) -> dict[str, Any]:
         assert self.proc.stdout is not None
@@ -86,6 +99,7 @@ class Zygote:
     def request(self, payload: dict[str, Any], timeout: float = 60.0) -> dict[str, Any]:
         """Send one request and return the zygote's answer."""
         with self.lock:
+            _ = self.info  # its ready line comes first
             if self.proc.poll() is not None or self.proc.stdin is None:
                 raise WorkbenchError("The warm kernel process is not running",
                                      "预热内核进程未运行")
@@ -164,14 +178,17 @@ def _exit_status(zygote: Zygote, pid: int) -> int | None:
     return _EXITS[pid]
 
 
-def shared_zygote() -> Zygote:
-    """This process's zygote, started on first use and restarted when stale or dead."""
+def shared_zygote(wait: bool = True) -> Zygote:
+    """This process's zygote, started on first use and restarted when stale or dead.
+
+    ``wait=False``: do not wait for a newly started one to be ready (see :class:`Zygote`).
+    """
     current = _SHARED.get("zygote")
     if current is not None and current.matches():
         return current
     if current is not None:
         current.close()
-    _SHARED["zygote"] = Zygote()
+    _SHARED["zygote"] = Zygote(wait=wait)
     return _SHARED["zygote"]
 
 
@@ -488,13 +505,16 @@ def _register_engine() -> str:
 
 
 def execute(source: Path, target: Path, parameters: dict[str, Any], cwd: Path,
-            progress: bool, warm: bool = True) -> None:
-    """``papermill.execute_notebook``: a forked warm kernel (``warm``) or papermill's defaults."""
+            progress: bool, warm: bool = True) -> Any:
+    """``papermill.execute_notebook``: a forked warm kernel (``warm``) or papermill's defaults.
+
+    Returns the executed notebook papermill wrote to ``target``.
+    """
     import papermill as pm
 
     extra: dict[str, Any] = {}
     if warm:
         extra = {"kernel_manager_class": ZygoteKernelManager, "engine_name": _register_engine()}
-    pm.execute_notebook(str(source), str(target), parameters=parameters,
+    return pm.execute_notebook(str(source), str(target), parameters=parameters,
                         kernel_name="python3", cwd=str(cwd), progress_bar=progress,
                         start_timeout=120, report_mode=False, **extra)

@@ -69,7 +69,9 @@ PRELOAD = ("numpy", "pandas", "scipy", "scipy.stats", "matplotlib", "matplotlib.
            "ipykernel_launcher", "IPython.core.debugger", "IPython.core.completerlib",
            "IPython.core.logger", "IPython.core.oinspect", "IPython.extensions.storemagic",
            "tornado.platform.asyncio", "zmq.utils.garbage", "PIL.BmpImagePlugin",
-           "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin")
+           "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PpmImagePlugin",
+           # and as it shuts down (ipykernel looks for the kernel's child processes)
+           "psutil")
 
 # Environment variables read while those modules import: a zygote started under
 # other values is stale (see _engine.Zygote.matches).

@@ -136,7 +136,7 @@ def _register_safe_translator() -> None:
 
 
 def _execute(source: Path, target: Path, parameters: dict[str, Any], work_dir: Path,
-             progress: bool, engine: str) -> None:
+             progress: bool, engine: str) -> Any:
     from ._engine import execute
 
     _register_safe_translator()
@@ -144,7 +144,7 @@ def _execute(source: Path, target: Path, parameters: dict[str, Any], work_dir: P
     previous = os.environ.get(RUN_DIR_ENV)
     os.environ[RUN_DIR_ENV] = str(work_dir)  # inherited by the kernel process
     try:
-        execute(source, target, parameters, work_dir, progress, warm=engine == "warm")
+        return execute(source, target, parameters, work_dir, progress, warm=engine == "warm")
     finally:
         if previous is None:
             os.environ.pop(RUN_DIR_ENV, None)
@@ -231,14 +231,15 @@ def _run_in(source: Path, work: Path, typed: dict[str, Any], manifest: dict[str,
     kernel_exits()  # forget kernels of earlier runs
     kernel_start_failures()
     executed = work / f"{source.stem}.ipynb"
+    nb = None  # as written to `executed`; a failed run's partial notebook is read back
     try:
-        _execute(source, executed, typed, work, progress, engine)
+        nb = _execute(source, executed, typed, work, progress, engine)
         manifest["status"] = "completed"
     except Exception as err:  # the run failed: record it, keep the partial notebook
         manifest.update(status="failed", error=f"{type(err).__name__}: {err}"[:4000],
                         traceback=traceback.format_exc()[-8000:])
     if executed.exists():
-        _export_report(executed, work, manifest)
+        _export_report(executed, work, manifest, nb)
     # the kernel exits while the report renders; wait before the folder is published
     statuses = settle_kernels()
     ended = [code for code in statuses if code not in (0, None)]
@@ -288,12 +289,12 @@ def publish_run(work: Path, final: Path) -> Path:
     return publish(work, final)
 
 
-def _export_report(executed: Path, work: Path, manifest: dict[str, Any]) -> None:
+def _export_report(executed: Path, work: Path, manifest: dict[str, Any], nb: Any = None) -> None:
     """The report in its three formats (HTML, Word, PDF), from the executed notebook."""
     from ..reporting.render import render_formats
 
     try:
-        failed = render_formats(executed, work, manifest["parameters"].get("lang"))
+        failed = render_formats(executed, work, manifest["parameters"].get("lang"), nb=nb)
     except Exception as err:  # a report that cannot be rendered is a failed run
         failed = {"report": f"{type(err).__name__}: {err}"}
     if failed:

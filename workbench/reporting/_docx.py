@@ -21,6 +21,8 @@ b'PK'
 from __future__ import annotations
 
 import base64
+import copy
+import functools
 import io
 from typing import Any
 from xml.sax.saxutils import escape
@@ -219,18 +221,74 @@ def _blocks(d: Any, doc: Any) -> None:
             d.add_paragraph(block["text"])
 
 
-def render_docx(doc: Any) -> bytes:
-    """Write the document as DOCX; return the file's bytes."""
+def _styled(lang: str) -> Any:
+    """python-docx's default template with the report's styles and A4 page."""
     import docx
 
     d = docx.Document()
+    _styles(d, lang)
+    _page(d)
+    return d
+
+
+@functools.lru_cache(maxsize=2)
+def _template(lang: str) -> Any:
+    """:func:`_styled`, built once a process for each language: every report starts from a
+    deep copy (0.007 s; reading and styling the template cost 0.023 s a report)."""
+    return _styled(lang)
+
+
+def render_docx(doc: Any) -> bytes:
+    """Write the document as DOCX; return the file's bytes."""
+    d = copy.deepcopy(_template(doc.lang))
     d.core_properties.title = doc.title
     d.core_properties.language = "zh-CN" if doc.lang == "zh" else "en"
-    _styles(d, doc.lang)
-    _page(d)
     _cover(d, doc)
     _toc(d, doc)
     _blocks(d, doc)
+    return _package_bytes(d)
+
+
+class _ZipWriter:
+    """python-docx's physical package writer, with the report's own compression.
+
+    python-docx deflates every part at zlib's default level, the charts too: their PNG
+    data is compressed already, and a report's three to ten charts cost more time than
+    all of its XML.  Here images are stored as they are and XML parts deflated at level 1
+    (0.01 s less a report; the file is about a fifth larger).
+    """
+
+    _STORED = ("png", "jpeg", "jpg", "gif")
+
+    def __init__(self, stream: io.BytesIO) -> None:
+        import zipfile
+
+        self._zip = zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        import zipfile
+
+        stored = pack_uri.ext.lower() in self._STORED
+        self._zip.writestr(pack_uri.membername, blob,
+                           compress_type=zipfile.ZIP_STORED if stored else None)
+
+    def close(self) -> None:
+        self._zip.close()
+
+
+def _package_bytes(d: Any) -> bytes:
+    """``d.save()`` into bytes, through :class:`_ZipWriter`.
+
+    The parts are written in python-docx's own order by its ``PackageWriter`` steps
+    (content types, package relationships, parts): only the zip writer is ours.
+    """
+    from docx.opc.pkgwriter import PackageWriter
+
+    package = d.part.package
     buffer = io.BytesIO()
-    d.save(buffer)
+    writer = _ZipWriter(buffer)
+    PackageWriter._write_content_types_stream(writer, package.parts)
+    PackageWriter._write_pkg_rels(writer, package.rels)
+    PackageWriter._write_parts(writer, package.parts)
+    writer.close()
     return buffer.getvalue()

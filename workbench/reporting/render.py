@@ -77,8 +77,12 @@ def _render(doc: Document, fmt: str) -> bytes:
 
 
 def render_formats(notebook: str | Path, run_folder: str | Path, lang: str | None = None,
-                   formats: tuple[str, ...] | list[str] = FORMATS) -> dict[str, str]:
+                   formats: tuple[str, ...] | list[str] = FORMATS,
+                   nb: Any = None) -> dict[str, str]:
     """Write ``report.<format>`` into ``run_folder`` from the executed ``notebook``.
+
+    ``nb``: that notebook as already in memory (what papermill returned after writing
+    it), which spares reading and parsing the file again; read from ``notebook`` if None.
 
     Returns
     -------
@@ -95,7 +99,9 @@ def render_formats(notebook: str | Path, run_folder: str | Path, lang: str | Non
     # papermill wrote and validated it; validating a 1 MB notebook again costs about a second
     from nbformat.v4.rwbase import rejoin_lines
 
-    nb = rejoin_lines(nbformat.from_dict(json.loads(notebook.read_text(encoding="utf-8"))))
+    if nb is None:
+        nb = nbformat.from_dict(json.loads(notebook.read_text(encoding="utf-8")))
+    nb = rejoin_lines(nb)
     doc = document(nb, check_lang(lang or notebook_lang(notebook)))
     # Typst releases the GIL while it typesets: the PDF is made beside the HTML and Word
     # files (about 0.15 s sooner a report), each format still written on its own
