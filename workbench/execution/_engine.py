@@ -516,5 +516,5 @@ def execute(source: Path, target: Path, parameters: dict[str, Any], cwd: Path,
     if warm:
         extra = {"kernel_manager_class": ZygoteKernelManager, "engine_name": _register_engine()}
     return pm.execute_notebook(str(source), str(target), parameters=parameters,
-                        kernel_name="python3", cwd=str(cwd), progress_bar=progress,
-                        start_timeout=120, report_mode=False, **extra)
+                               kernel_name="python3", cwd=str(cwd), progress_bar=progress,
+                               start_timeout=120, report_mode=False, **extra)
