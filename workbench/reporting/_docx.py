@@ -24,6 +24,7 @@ import base64
 import copy
 import functools
 import io
+import zipfile
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -261,13 +262,9 @@ class _ZipWriter:
     _STORED = ("png", "jpeg", "jpg", "gif")
 
     def __init__(self, stream: io.BytesIO) -> None:
-        import zipfile
-
         self._zip = zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
 
     def write(self, pack_uri: Any, blob: bytes) -> None:
-        import zipfile
-
         stored = pack_uri.ext.lower() in self._STORED
         self._zip.writestr(pack_uri.membername, blob,
                            compress_type=zipfile.ZIP_STORED if stored else None)
